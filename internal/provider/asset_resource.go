@@ -305,7 +305,8 @@ func (r *assetResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// Delete only forgets the file: part.io has no call to delete one.
+// Delete removes the file from state only, because part.io has no call to
+// delete one.
 func (r *assetResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
 	var state assetResourceModel
 	if diags := req.State.Get(ctx, &state); !diags.HasError() {

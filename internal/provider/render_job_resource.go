@@ -302,7 +302,8 @@ func (r *renderJobResource) Update(ctx context.Context, req resource.UpdateReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// Delete only forgets the job: part.io has no call to delete or cancel one.
+// Delete removes the job from state only, because part.io has no call to
+// delete or cancel one.
 func (r *renderJobResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
 	var state renderJobResourceModel
 	if diags := req.State.Get(ctx, &state); !diags.HasError() {
