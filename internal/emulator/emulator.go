@@ -94,6 +94,7 @@ type Emulator struct {
 	// issuedContentTypes maps the signature of each issued upload URL to the
 	// declared content type, only to explain a rejected upload.
 	issuedContentTypes map[string]string
+	faults             []*activeFault
 }
 
 type job struct {
@@ -179,7 +180,8 @@ func (e *Emulator) Close() error {
 	return nil
 }
 
-// ServeHTTP routes a request to the API, upload or download handler.
+// ServeHTTP applies a matching fault, if any, and routes the request to the
+// API, upload or download handler.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e.logger != nil {
 		recorder := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -199,7 +201,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}()
 		w = recorder
 	}
+	if fault := e.takeFault(r); fault != nil {
+		serveWithFault(w, r, fault, e.serve)
+		return
+	}
+	e.serve(w, r)
+}
 
+// serve routes a request to the API, upload or download handler.
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
 	case path == "/job":
