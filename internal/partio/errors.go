@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -31,6 +33,9 @@ type APIError struct {
 	Body string
 	// Problem describes what was wrong with a 2xx answer.
 	Problem string
+	// RetryAfter is the wait that the answer's Retry-After header asked
+	// for, in either its seconds or its HTTP-date form; 0 when absent.
+	RetryAfter time.Duration
 	// SignedURL is true for an upload to a signed URL, where 401 and 403
 	// mean that the signature was rejected rather than the token.
 	SignedURL bool
@@ -87,6 +92,7 @@ func newAPIError(method, shownURL string, resp *http.Response, body []byte, secr
 		StatusCode: resp.StatusCode,
 		Body:       redactSecret(excerpt(body), secret),
 		Problem:    problem,
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 	if problem == "" {
 		e.Message = redactSecret(apiMessage(body), secret)
@@ -157,4 +163,24 @@ func RedactURL(raw string) string {
 	u.User = nil
 	u.Fragment = ""
 	return u.String()
+}
+
+// parseRetryAfter reads a Retry-After header, which is either a number of
+// seconds or an HTTP date (RFC 9110, section 10.2.3). It returns 0 for an
+// absent, invalid or past value.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if seconds, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if seconds <= 0 {
+			return 0
+		}
+		return time.Duration(min(seconds, int64(24*time.Hour/time.Second))) * time.Second
+	}
+	if date, err := http.ParseTime(value); err == nil && date.After(now) {
+		return date.Sub(now)
+	}
+	return 0
 }
