@@ -1,7 +1,8 @@
-// Command partio-demo runs the demo configuration in examples/demo against
-// an embedded part.io emulator: it serves the emulator on loopback, points
-// terraform at a local build of the provider through dev_overrides, applies
-// the configuration, downloads every video URL it outputs, and stops.
+// Command partio-demo applies the demo configuration in examples/demo
+// against an embedded part.io emulator. It serves the emulator on loopback
+// and points terraform at a local build of the provider through
+// dev_overrides. Then it applies the configuration, downloads every video
+// URL it outputs, and stops the emulator.
 //
 // Usage (from the repository root, after building the provider):
 //
@@ -10,26 +11,20 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/partio/terraform-provider-partio/internal/emulator"
+	"github.com/partio/terraform-provider-partio/internal/localrun"
 )
-
-const demoToken = "at_demo_token"
 
 func main() {
 	providerDir := flag.String("provider-dir", "bin", "directory that contains the terraform-provider-partio binary")
@@ -40,92 +35,43 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *providerDir, *configDir, *renderTime, *keep); err != nil {
+	opts := localrun.Options{
+		ProviderDir: *providerDir,
+		ConfigDir:   *configDir,
+		RenderTime:  *renderTime,
+		Output:      os.Stdout,
+		KeepDir:     *keep,
+	}
+	if err := run(ctx, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "demo failed:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, providerDir, configDir string, renderTime time.Duration, keep bool) error {
-	terraform, err := exec.LookPath("terraform")
-	if err != nil {
-		return errors.New("terraform is not on PATH; install Terraform 1.11 or later")
-	}
-	providerDir, err = filepath.Abs(providerDir)
+func run(ctx context.Context, opts localrun.Options) error {
+	session, err := localrun.Start(opts)
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(providerDir, "terraform-provider-partio")); err != nil {
-		return fmt.Errorf("no provider build in %s (run `make build` first): %w", providerDir, err)
-	}
-
-	// Serve the emulator on a free loopback port.
-	emu, err := emulator.New(emulator.Options{Token: demoToken, RenderTime: renderTime})
-	if err != nil {
-		return err
-	}
-	defer emu.Close()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	server := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = server.Serve(listener) }()
 	defer func() {
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = server.Shutdown(shutdownCtx)
+		session.Close()
 		fmt.Println("==> Stopped the emulator")
 	}()
-	endpoint := "http://" + listener.Addr().String()
-	fmt.Printf("==> Serving the part.io emulator at %s (render time %s)\n", endpoint, renderTime)
-
-	// Work on a copy of the configuration, so the repository gets no state.
-	workDir, err := os.MkdirTemp("", "partio-demo-")
-	if err != nil {
-		return err
+	fmt.Printf("==> Serving the part.io emulator at %s (render time %s)\n", session.Endpoint, opts.RenderTime)
+	if opts.KeepDir {
+		fmt.Printf("==> Keeping the working directory %s\n", session.Dir)
 	}
-	if keep {
-		fmt.Printf("==> Keeping the working directory %s\n", workDir)
-	} else {
-		defer os.RemoveAll(workDir)
-	}
-	if err := os.CopyFS(workDir, os.DirFS(configDir)); err != nil {
-		return fmt.Errorf("copying %s: %w", configDir, err)
-	}
-	cliConfig := filepath.Join(workDir, ".terraformrc")
-	overrides := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"partio/partio\" = %q\n  }\n  direct {}\n}\n", providerDir)
-	if err := os.WriteFile(cliConfig, []byte(overrides), 0o600); err != nil {
-		return err
-	}
-	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
-		"CHECKPOINT_DISABLE=1",
-		"TF_IN_AUTOMATION=1",
-		"PARTIO_ENDPOINT="+endpoint,
-		"PARTIO_TOKEN="+demoToken,
-	)
 
 	// Apply. With dev_overrides, terraform needs no init.
-	fmt.Printf("==> terraform apply -auto-approve (provider from %s)\n", providerDir)
-	apply := exec.CommandContext(ctx, terraform, "-chdir="+workDir, "apply", "-auto-approve", "-input=false", "-no-color")
-	apply.Env, apply.Stdout, apply.Stderr = env, os.Stdout, os.Stderr
-	if err := apply.Run(); err != nil {
-		return fmt.Errorf("terraform apply: %w", err)
+	fmt.Printf("==> terraform apply -auto-approve (provider from %s)\n", opts.ProviderDir)
+	if _, err := session.Terraform(ctx, "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		return err
 	}
 
 	// Read the outputs and download every video.
-	outputCmd := exec.CommandContext(ctx, terraform, "-chdir="+workDir, "output", "-json")
-	outputCmd.Env, outputCmd.Stderr = env, os.Stderr
-	raw, err := outputCmd.Output()
+	outputs, err := session.Outputs(ctx)
 	if err != nil {
-		return fmt.Errorf("terraform output: %w", err)
-	}
-	var outputs map[string]struct {
-		Value any `json:"value"`
-	}
-	if err := json.Unmarshal(raw, &outputs); err != nil {
-		return fmt.Errorf("decoding terraform output: %w", err)
+		return err
 	}
 	names := make([]string, 0, len(outputs))
 	for name := range outputs {
@@ -136,7 +82,7 @@ func run(ctx context.Context, providerDir, configDir string, renderTime time.Dur
 	fmt.Println("==> Downloading the rendered videos")
 	videos := 0
 	for _, name := range names {
-		url, ok := outputs[name].Value.(string)
+		url, ok := outputs[name].(string)
 		if !ok || !strings.HasSuffix(name, "_url") {
 			continue
 		}
@@ -151,7 +97,7 @@ func run(ctx context.Context, providerDir, configDir string, renderTime time.Dur
 		return errors.New("the configuration has no output ending in _url")
 	}
 
-	jobs, assets := emu.Jobs(), emu.Assets()
+	jobs, assets := session.Emulator.Jobs(), session.Emulator.Assets()
 	fmt.Printf("==> Done: %d file uploaded, %d jobs submitted, %d videos downloaded\n", len(assets), len(jobs), videos)
 	return nil
 }

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/partio/terraform-provider-partio/internal/localrun"
 )
 
 // TestDemoApplies builds the provider and runs the demo configuration end
@@ -15,15 +15,15 @@ func TestDemoApplies(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("set TF_ACC=1 to run the demo through terraform")
 	}
-	binDir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "terraform-provider-partio"), "../..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := run(ctx, binDir, "../../examples/demo", time.Second, false); err != nil {
+	binDir := t.TempDir()
+	if err := localrun.BuildProvider(ctx, "../..", binDir); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := localrun.Options{ProviderDir: binDir, ConfigDir: "../../examples/demo", RenderTime: time.Second}
+	if err := run(ctx, opts); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
 }
