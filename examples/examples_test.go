@@ -1,0 +1,196 @@
+// Package examples_test applies every example configuration through the
+// terraform CLI against the emulator, so that no example can rot.
+package examples_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/partio/terraform-provider-partio/internal/localrun"
+	"github.com/partio/terraform-provider-partio/internal/partio"
+)
+
+// providerDir holds the provider build that every test shares.
+var providerDir string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC") == "" {
+		fmt.Println("examples: set TF_ACC=1 to apply the examples through terraform")
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "partio-examples-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	err = localrun.BuildProvider(ctx, "..", dir)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	providerDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// startExample copies an example into a session. Resource and data source
+// examples are snippets without a terraform block, so the copy gets one
+// that sets the provider's source address.
+func startExample(t *testing.T, dir string) *localrun.Session {
+	t.Helper()
+	session, err := localrun.Start(localrun.Options{
+		ProviderDir: providerDir,
+		ConfigDir:   dir,
+		RenderTime:  200 * time.Millisecond,
+		Output:      testWriter{t},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(session.Close)
+
+	if !declaresRequiredProviders(t, session.Dir) {
+		block := "terraform {\n  required_providers {\n    partio = {\n      source = \"partio/partio\"\n    }\n  }\n}\n"
+		if err := os.WriteFile(filepath.Join(session.Dir, "required_providers.tf"), []byte(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return session
+}
+
+func declaresRequiredProviders(t *testing.T, dir string) bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "required_providers") {
+			return true
+		}
+	}
+	return false
+}
+
+// testWriter sends terraform's output to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func testContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// applyAndReplan applies the session's configuration, then checks that a
+// second plan finds nothing to change.
+func applyAndReplan(t *testing.T, session *localrun.Session, args ...string) {
+	t.Helper()
+	ctx := testContext(t)
+	if _, err := session.Terraform(ctx, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, args...)...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := session.Terraform(ctx, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, args...)...); err != nil {
+		t.Fatalf("plan after apply is not empty: %v", err)
+	}
+}
+
+func destroy(t *testing.T, session *localrun.Session, args ...string) {
+	t.Helper()
+	if _, err := session.Terraform(testContext(t), append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, args...)...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// outputString returns a string output of the applied configuration.
+func outputString(t *testing.T, session *localrun.Session, name string) string {
+	t.Helper()
+	outputs, err := session.Outputs(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, ok := outputs[name].(string)
+	if !ok {
+		t.Fatalf("output %s = %#v, want a string", name, outputs[name])
+	}
+	return value
+}
+
+func TestExampleProvider(t *testing.T) {
+	session := startExample(t, "provider")
+	if _, err := session.Terraform(testContext(t), "validate", "-no-color"); err != nil {
+		t.Fatal(err)
+	}
+	applyAndReplan(t, session)
+}
+
+func TestExampleRenderJobResource(t *testing.T) {
+	session := startExample(t, "resources/partio_render_job")
+	// The import examples are for an existing job; they get tests of their own.
+	for _, name := range []string{"import-by-string-id.tf"} {
+		if err := os.Remove(filepath.Join(session.Dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	applyAndReplan(t, session)
+
+	url := outputString(t, session, "map_video_url")
+	if !strings.HasPrefix(url, session.Endpoint+"/videos/") {
+		t.Errorf("map_video_url = %q, want a video on the emulator", url)
+	}
+	if got := session.Emulator.Submissions(); got != 1 {
+		t.Errorf("emulator saw %d submissions, want 1", got)
+	}
+	destroy(t, session)
+}
+
+func TestExampleLocalizedMaps(t *testing.T) {
+	session := startExample(t, "modules/localized-maps")
+	applyAndReplan(t, session)
+
+	outputs, err := session.Outputs(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls, ok := outputs["video_urls"].(map[string]any)
+	if !ok || len(urls) != 3 {
+		t.Fatalf("video_urls = %#v, want three URLs", outputs["video_urls"])
+	}
+	positions := map[string]bool{}
+	for _, job := range session.Emulator.Jobs() {
+		desc, err := partio.DecodeJobDescription(job.Description)
+		if err != nil {
+			t.Fatal(err)
+		}
+		position, _ := desc.Nodes[0].Params["position"].(string)
+		positions[position] = true
+	}
+	for _, want := range []string{"Weinheim", "Mannheim", "Heidelberg"} {
+		if !positions[want] {
+			t.Errorf("no job rendered %s; rendered %v", want, positions)
+		}
+	}
+	destroy(t, session)
+}
+
+// importID matches the job id in the import examples.
+var importID = regexp.MustCompile(`DPcM0BJV`)

@@ -1,0 +1,4 @@
+import {
+  to = partio_render_job.map
+  id = "DPcM0BJV"
+}
