@@ -73,5 +73,5 @@ func detectContentType(filename string, head []byte) string {
 	if ct, ok := contentTypeByExtension(filename); ok {
 		return ct
 	}
-	return http.DetectContentType(head[:min(len(head), sniffBytes)])
+	return http.DetectContentType(head)
 }
