@@ -136,7 +136,7 @@ func (c *Client) Upload(ctx context.Context, signedURL, contentType string, body
 
 // hashingBody opens a request body and hashes what is read from its latest
 // opening, so that the result describes the bytes of the attempt that got
-// the answer.
+// the response.
 type hashingBody struct {
 	open func() (io.ReadCloser, error)
 

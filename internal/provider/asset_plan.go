@@ -183,32 +183,49 @@ func (r *assetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		plan.SHA256, plan.Size = types.StringValue(digest.sha256), types.Int64Value(digest.size)
 	}
 
-	// The content type: by extension, or else from the first bytes.
 	if config.ContentType.IsNull() {
-		plan.ContentType = types.StringUnknown()
-		if !plan.Filename.IsUnknown() {
-			if ct, ok := contentTypeByExtension(plan.Filename.ValueString()); ok {
-				plan.ContentType = types.StringValue(ct)
-			} else if known {
-				plan.ContentType = types.StringValue(detectContentType(plan.Filename.ValueString(), digest.head))
-			}
-		}
+		plan.ContentType = plannedContentType(plan.Filename, digest, known)
 	}
 
 	// Different bytes, an unknown hash, a new name or a new content type
 	// mean a new upload.
 	if state != nil {
-		if !plan.SHA256.Equal(state.SHA256) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("sha256"))
-		}
-		if !plan.Filename.Equal(state.Filename) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("filename"))
-		}
-		if !plan.ContentType.Equal(state.ContentType) {
-			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("content_type"))
-		}
+		resp.RequiresReplace = append(resp.RequiresReplace, changedUploadAttributes(plan, *state)...)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// plannedContentType returns the content type that the plan shows when the
+// configuration leaves it out: the one the file name's extension implies,
+// or else the one detected from the first bytes, or unknown until the file
+// name or the bytes are known.
+func plannedContentType(filename types.String, digest assetDigest, known bool) types.String {
+	if filename.IsUnknown() {
+		return types.StringUnknown()
+	}
+	if ct, ok := contentTypeByExtension(filename.ValueString()); ok {
+		return types.StringValue(ct)
+	}
+	if !known {
+		return types.StringUnknown()
+	}
+	return types.StringValue(detectContentType(filename.ValueString(), digest.head))
+}
+
+// changedUploadAttributes returns the attributes whose planned value differs
+// from the uploaded one. An unknown value counts as different.
+func changedUploadAttributes(plan, state assetResourceModel) path.Paths {
+	var changed path.Paths
+	if !plan.SHA256.Equal(state.SHA256) {
+		changed = append(changed, path.Root("sha256"))
+	}
+	if !plan.Filename.Equal(state.Filename) {
+		changed = append(changed, path.Root("filename"))
+	}
+	if !plan.ContentType.Equal(state.ContentType) {
+		changed = append(changed, path.Root("content_type"))
+	}
+	return changed
 }
 
 // sourceIsMissing reports whether the file at source does not exist.

@@ -62,9 +62,9 @@ func (r *assetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"missing at a later plan, the plan fails with an error on `source`; the uploaded copy on part.io " +
 			"is unaffected, and destroying the resource still works.\n\n" +
 			"**Destroy and import.** part.io has no call to delete an uploaded file, so destroying this " +
-			"resource only removes it from the Terraform state. Import is not supported: part.io cannot " +
-			"read a file back or list files, so an import could not fill in the file's `sha256`, `size` " +
-			"or `content_type`, nor check that the file exists.",
+			"resource only removes it from the Terraform state. Import is not supported: part.io has no " +
+			"call to read a file back, so an import could not fill in the file's `sha256`, `size` or " +
+			"`content_type`, nor check that the file exists.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Same as `url`.",
@@ -115,16 +115,16 @@ func (r *assetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers:       useState,
 			},
 			"size": schema.Int64Attribute{
-				MarkdownDescription: "Number of bytes. The plan computes it from the current bytes; after " +
-					"apply it is the number of bytes uploaded.",
+				MarkdownDescription: "Number of bytes. The plan computes it from the current bytes, and " +
+					"after apply it is the number of bytes uploaded.",
 				Computed: true,
 			},
 			"sha256": schema.StringAttribute{
 				MarkdownDescription: "SHA-256 of the bytes, in lowercase hex. The plan computes it from the " +
 					"current bytes and plans a new upload when it differs from the hash of the uploaded bytes. " +
 					"If `source` changes after the plan, the apply stops before uploading, with Terraform's " +
-					"error that the provider produced an inconsistent final plan for `sha256`; if it changes " +
-					"during the upload, the apply fails because the bytes sent do not have the planned hash. " +
+					"error that the provider produced an inconsistent final plan for `sha256`. If it changes " +
+					"during the upload, the apply fails because the sent bytes do not have the planned hash. " +
 					"Plan again in either case.",
 				Computed: true,
 			},

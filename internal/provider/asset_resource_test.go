@@ -380,7 +380,7 @@ func TestAccAssetContentTypeDetection(t *testing.T) {
 				Check:            resource.ComposeAggregateTestCheckFunc(checks...),
 			},
 			{
-				// Detection gives the same answer on the next plan.
+				// Detection returns the same types on the next plan.
 				Config: config.String(),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -554,8 +554,8 @@ func TestAccAssetSourceRemovedAfterApply(t *testing.T) {
 				},
 			},
 			{
-				// A plain destroy plans with the configuration first, as
-				// the error message says.
+				// A plain destroy plans with the configuration first, so it
+				// stops at the same error.
 				PreConfig:   remove,
 				Config:      api.providerConfig() + assetConfig(source, ""),
 				Destroy:     true,

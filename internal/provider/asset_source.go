@@ -132,8 +132,8 @@ func decodeContentBase64(value string) ([]byte, string) {
 	return data, ""
 }
 
-// assetContent is where the configuration takes an asset's bytes from:
-// exactly one of source, content and content_base64.
+// assetContent is the attribute that gives an asset's bytes: exactly one
+// of source, content and content_base64 is set.
 type assetContent struct {
 	attribute path.Path
 	value     types.String

@@ -23,7 +23,7 @@ const maxUploadAttempts = 2
 // without the signature in its query.
 //
 // A signed URL can expire between the request and the end of a slow
-// upload, and part.io then answers the PUT with 403. Such an upload gets one
+// upload, and part.io then rejects the PUT with 403. Such an upload gets one
 // fresh signed URL and one more attempt. Other failures are returned at
 // once.
 func uploadAsset(ctx context.Context, client *partio.Client, filename, contentType string, body partio.UploadBody) (partio.UploadResult, string, error) {
@@ -40,7 +40,7 @@ func uploadAsset(ctx context.Context, client *partio.Client, filename, contentTy
 		start := time.Now()
 		tflog.Debug(ctx, "uploading asset", fields)
 		result, err := client.Upload(ctx, signedURL, contentType, body)
-		fields["elapsed"] = time.Since(start).String()
+		fields["elapsed"] = time.Since(start).Round(time.Millisecond).String()
 		if err == nil {
 			return result, stored, nil
 		}
@@ -57,7 +57,7 @@ func uploadAsset(ctx context.Context, client *partio.Client, filename, contentTy
 	}
 }
 
-// isRejectedSignature reports whether err is a 403 answer to an upload,
+// isRejectedSignature reports whether err is a 403 response to an upload,
 // which means that the storage rejected the signed URL.
 func isRejectedSignature(err error) bool {
 	var apiErr *partio.APIError
