@@ -130,28 +130,48 @@ func TestUploadReopensBodyForRetry(t *testing.T) {
 	}
 }
 
-func TestUploadEmptyBodySendsContentLength(t *testing.T) {
+func TestUploadSendsContentLength(t *testing.T) {
 	var contentLength, transferEncoding atomic.Value
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		contentLength.Store(r.Header.Get("Content-Length"))
 		transferEncoding.Store(strings.Join(r.TransferEncoding, ","))
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(server.Close)
 	client := newTestClient(t, server.URL, testToken)
-
-	result, err := client.Upload(context.Background(), server.URL+"/uploads/blank?signature=x", "text/plain", partio.BytesBody(nil))
+	path := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := os.WriteFile(path, []byte("twelve bytes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fileBody, err := partio.FileBody(path)
 	if err != nil {
-		t.Fatalf("Upload: %v", err)
+		t.Fatalf("FileBody: %v", err)
 	}
-	if got := contentLength.Load(); got != "0" {
-		t.Errorf("Content-Length = %q, want \"0\"", got)
+	cases := map[string]struct {
+		body partio.UploadBody
+		want string
+	}{
+		"empty": {partio.BytesBody(nil), "0"},
+		"bytes": {partio.BytesBody([]byte("seven b")), "7"},
+		"file":  {fileBody, "12"},
 	}
-	if got := transferEncoding.Load(); got != "" {
-		t.Errorf("Transfer-Encoding = %q, want none", got)
-	}
-	if result.Size != 0 || result.SHA256 != hexSHA256(nil) {
-		t.Errorf("result = %+v, want size 0 and the SHA-256 of no bytes", result)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			result, err := client.Upload(context.Background(), server.URL+"/uploads/clip?signature=x", "video/mp4", tc.body)
+			if err != nil {
+				t.Fatalf("Upload: %v", err)
+			}
+			if got := contentLength.Load(); got != tc.want {
+				t.Errorf("Content-Length = %q, want %q", got, tc.want)
+			}
+			if got := transferEncoding.Load(); got != "" {
+				t.Errorf("Transfer-Encoding = %q, want none", got)
+			}
+			if result.Size != tc.body.Size {
+				t.Errorf("result size = %d, want %d", result.Size, tc.body.Size)
+			}
+		})
 	}
 }
 
