@@ -196,9 +196,9 @@ func (r *assetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 }
 
 // plannedContentType returns the content type that the plan shows when the
-// configuration leaves it out: the one the file name's extension implies,
-// or else the one detected from the first bytes, or unknown until the file
-// name or the bytes are known.
+// configuration leaves it out. That is the type the file name's extension
+// implies, or else the one detected from the first bytes. It is unknown
+// while the file name or the bytes are.
 func plannedContentType(filename types.String, digest assetDigest, known bool) types.String {
 	if filename.IsUnknown() {
 		return types.StringUnknown()
