@@ -1,6 +1,7 @@
 package partio
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,38 +47,70 @@ type UploadResult struct {
 	SHA256 string
 }
 
-// UploadFile streams the file at path to a signed upload URL with the
-// content type that was declared when the URL was requested. The file is
-// read in small pieces, never whole into memory. The signed URL carries
-// its own authorization, so the request has no Authorization header.
-func (c *Client) UploadFile(ctx context.Context, signedURL, contentType, path string) (UploadResult, error) {
-	shownURL := RedactURL(signedURL)
+// UploadBody is the content of an upload: its size in bytes, and a function
+// that opens it from the start. Open is called once for each attempt, so a
+// request sent again carries the same bytes.
+type UploadBody struct {
+	Size int64
+	Open func() (io.ReadCloser, error)
+}
+
+// FileBody returns the body for the regular file at path. The file is
+// opened for each attempt and read in small pieces, never whole.
+func FileBody(path string) (UploadBody, error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return UploadResult{}, fmt.Errorf("uploading %s: %w", path, err)
+		return UploadBody{}, err
 	}
 	if !info.Mode().IsRegular() {
-		return UploadResult{}, fmt.Errorf("uploading %s: not a regular file", path)
+		return UploadBody{}, fmt.Errorf("%s is not a regular file", path)
 	}
+	open := func() (io.ReadCloser, error) { return os.Open(path) }
+	return UploadBody{Size: info.Size(), Open: open}, nil
+}
 
-	body := &hashingFile{path: path}
-	first, err := body.open()
+// BytesBody returns the body for content that is already in memory.
+func BytesBody(data []byte) UploadBody {
+	open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	return UploadBody{Size: int64(len(data)), Open: open}
+}
+
+// UploadFile streams the file at path to a signed upload URL with the
+// content type that was declared when the URL was requested.
+func (c *Client) UploadFile(ctx context.Context, signedURL, contentType, path string) (UploadResult, error) {
+	body, err := FileBody(path)
 	if err != nil {
 		return UploadResult{}, fmt.Errorf("uploading %s: %w", path, err)
+	}
+	return c.Upload(ctx, signedURL, contentType, body)
+}
+
+// Upload streams body to a signed upload URL with the content type that
+// was declared when the URL was requested, and returns the size and
+// SHA-256 of the bytes it sent. The request sets Content-Length, so the
+// body is never buffered whole. The signed URL carries its own
+// authorization, so the request has no Authorization header.
+func (c *Client) Upload(ctx context.Context, signedURL, contentType string, body UploadBody) (UploadResult, error) {
+	shownURL := RedactURL(signedURL)
+	hashed := &hashingBody{open: body.Open}
+	first, err := hashed.reopen()
+	if err != nil {
+		return UploadResult{}, fmt.Errorf("uploading to %s: %w", shownURL, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, signedURL, first)
 	if err != nil {
 		_ = first.Close()
-		return UploadResult{}, fmt.Errorf("uploading %s to %s: %w", path, shownURL, err)
+		return UploadResult{}, fmt.Errorf("uploading to %s: %w", shownURL, unwrapURLError(err))
 	}
-	req.ContentLength = info.Size()
-	if info.Size() == 0 {
+	req.ContentLength = body.Size
+	if body.Size == 0 {
 		// An empty body would otherwise be sent without Content-Length.
+		_ = first.Close()
 		req.Body = http.NoBody
 	}
 	// The transport calls GetBody when it must send the request again on a
-	// new connection, so the file is read from the start each time.
-	req.GetBody = func() (io.ReadCloser, error) { return body.open() }
+	// new connection, so the body is read from the start each time.
+	req.GetBody = hashed.reopen
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", c.userAgent)
 
@@ -93,49 +126,54 @@ func (c *Client) UploadFile(ctx context.Context, signedURL, contentType, path st
 		return UploadResult{}, apiErr
 	}
 
-	size, sum := body.result()
-	if size != info.Size() {
-		return UploadResult{}, fmt.Errorf("uploading %s: the file changed while it was sent (%d bytes sent, %d expected)", path, size, info.Size())
+	size, sum := hashed.result()
+	if size != body.Size {
+		return UploadResult{}, fmt.Errorf("uploading to %s: the content changed while it was sent (%d bytes sent, %d expected)",
+			shownURL, size, body.Size)
 	}
 	return UploadResult{Size: size, SHA256: sum}, nil
 }
 
-// hashingFile opens a file as a request body, hashing what is read from the
-// last opening.
-type hashingFile struct {
-	path string
+// hashingBody opens a request body and hashes what is read from its latest
+// opening, so that the result describes the bytes of the attempt that got
+// the response.
+type hashingBody struct {
+	open func() (io.ReadCloser, error)
 
 	mu   sync.Mutex
 	hash hash.Hash
 	size int64
 }
 
-func (f *hashingFile) open() (io.ReadCloser, error) {
-	file, err := os.Open(f.path)
+func (b *hashingBody) reopen() (io.ReadCloser, error) {
+	body, err := b.open()
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.hash = sha256.New()
-	f.size = 0
-	return &hashingReader{file: file, owner: f, hash: f.hash}, nil
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hash = sha256.New()
+	b.size = 0
+	return &hashingReader{body: body, owner: b, hash: b.hash}, nil
 }
 
-func (f *hashingFile) result() (int64, string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.size, hex.EncodeToString(f.hash.Sum(nil))
+func (b *hashingBody) result() (int64, string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.hash == nil {
+		return 0, ""
+	}
+	return b.size, hex.EncodeToString(b.hash.Sum(nil))
 }
 
 type hashingReader struct {
-	file  *os.File
-	owner *hashingFile
+	body  io.ReadCloser
+	owner *hashingBody
 	hash  hash.Hash
 }
 
 func (r *hashingReader) Read(p []byte) (int, error) {
-	n, err := r.file.Read(p)
+	n, err := r.body.Read(p)
 	if n > 0 {
 		r.owner.mu.Lock()
 		// Bytes read from an older opening are not counted.
@@ -148,4 +186,4 @@ func (r *hashingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *hashingReader) Close() error { return r.file.Close() }
+func (r *hashingReader) Close() error { return r.body.Close() }

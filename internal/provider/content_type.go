@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"net/http"
 	"path/filepath"
 	"strings"
 )
@@ -53,10 +54,24 @@ var contentTypes = map[string]string{
 	".woff2": "font/woff2",
 }
 
-// contentTypeFor returns the MIME type for a file name from its extension.
-func contentTypeFor(filename string) string {
-	if ct, ok := contentTypes[strings.ToLower(filepath.Ext(filename))]; ok {
+// sniffBytes is how many leading bytes http.DetectContentType considers.
+const sniffBytes = 512
+
+// contentTypeByExtension returns the MIME type that contentTypes lists for
+// the extension of filename, compared without regard to case.
+func contentTypeByExtension(filename string) (string, bool) {
+	ct, ok := contentTypes[strings.ToLower(filepath.Ext(filename))]
+	return ct, ok
+}
+
+// detectContentType returns the MIME type for a file: the one its
+// extension implies, or else the one that http.DetectContentType finds in
+// its first 512 bytes. That function returns defaultContentType for bytes
+// it does not recognize, and its result depends only on the bytes, so every
+// machine plans the same value.
+func detectContentType(filename string, head []byte) string {
+	if ct, ok := contentTypeByExtension(filename); ok {
 		return ct
 	}
-	return defaultContentType
+	return http.DetectContentType(head)
 }
