@@ -169,7 +169,14 @@ func (r *assetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	digest, known := assetDigest{}, !content.value.IsUnknown()
 	if known {
 		if state != nil && content.isSource() && state.Source.Equal(content.value) && sourceIsMissing(content.value.ValueString()) {
-			resp.Diagnostics.AddAttributeError(content.attribute, "Invalid source", sourceVanishedDetail(*state))
+			// Keep the uploaded values, so the plan changes nothing and a
+			// destroy, which plans with the configuration first, still works.
+			resp.Diagnostics.AddAttributeWarning(content.attribute, "Source file not found", sourceVanishedDetail(*state))
+			plan.SHA256, plan.Size = state.SHA256, state.Size
+			if config.ContentType.IsNull() {
+				plan.ContentType = state.ContentType
+			}
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 			return
 		}
 		var problem string
@@ -238,10 +245,8 @@ func sourceIsMissing(source string) bool {
 // now, and what the user can do.
 func sourceVanishedDetail(state assetResourceModel) string {
 	return fmt.Sprintf("The file %q no longer exists. It was uploaded to part.io as %q (%d bytes, SHA-256 %s), "+
-		"and that copy is unaffected, but without the file the plan cannot tell whether it changed. "+
-		"Restore the file to keep managing the asset. To stop managing it without the file, remove this "+
-		"resource from the configuration and apply, run `terraform state rm` on it, or run "+
-		"`terraform destroy -refresh=false`; each leaves the file on part.io. A plain `terraform destroy` "+
-		"stops at this error too, because Terraform plans with the configuration before it destroys.",
+		"and that copy is unaffected. Without the file the plan cannot tell whether it changed, so it plans "+
+		"no change to this asset. Restore the file to detect changes again, or remove the resource from the "+
+		"configuration (or run `terraform destroy`) to stop managing it; part.io keeps the uploaded file.",
 		state.Source.ValueString(), state.Filename.ValueString(), state.Size.ValueInt64(), state.SHA256.ValueString())
 }

@@ -59,8 +59,8 @@ func (r *assetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"and plans a new upload.\n\n" +
 			"**Read.** part.io has no call to read an uploaded file back, so a refresh keeps the values " +
 			"recorded at upload and cannot notice a file that changed on part.io. If the `source` file is " +
-			"missing at a later plan, the plan fails with an error on `source`; the uploaded copy on part.io " +
-			"is unaffected, and destroying the resource still works.\n\n" +
+			"missing at a later plan, the plan warns on `source` and plans no change to the asset; the " +
+			"uploaded copy on part.io is unaffected, and destroying the resource still works.\n\n" +
 			"**Destroy and import.** part.io has no call to delete an uploaded file, so destroying this " +
 			"resource only removes it from the Terraform state. Import is not supported: part.io has no " +
 			"call to read a file back, so an import could not fill in the file's `sha256`, `size` or " +

@@ -527,8 +527,6 @@ func TestAccAssetSourceRemovedAfterApply(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	vanished := wrappedPattern(`Invalid source.*credits.mp4" no longer exists. It was uploaded to part.io as ` +
-		`"credits.mp4" \(11 bytes.*that copy is unaffected.*Restore the file.*terraform state rm.*terraform destroy -refresh=false`)
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
@@ -537,9 +535,13 @@ func TestAccAssetSourceRemovedAfterApply(t *testing.T) {
 				Config: api.providerConfig() + assetConfig(source, ""),
 			},
 			{
-				PreConfig:   remove,
-				Config:      api.providerConfig() + assetConfig(source, ""),
-				ExpectError: vanished,
+				// A missing file plans no change: nothing is replaced, and
+				// the warning is checked by TestModifyPlanSourceVanished.
+				PreConfig: remove,
+				Config:    api.providerConfig() + assetConfig(source, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
 			},
 			{
 				// Restoring the file brings back an empty plan.
@@ -554,21 +556,10 @@ func TestAccAssetSourceRemovedAfterApply(t *testing.T) {
 				},
 			},
 			{
-				// A plain destroy plans with the configuration first, so it
-				// stops at the same error.
-				PreConfig:   remove,
-				Config:      api.providerConfig() + assetConfig(source, ""),
-				Destroy:     true,
-				ExpectError: vanished,
-			},
-			{
-				// Removing the resource block destroys it without the file.
-				Config: api.providerConfig(),
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction("partio_asset.clip", plancheck.ResourceActionDestroy),
-					},
-				},
+				// A plain destroy works without the file.
+				PreConfig: remove,
+				Config:    api.providerConfig() + assetConfig(source, ""),
+				Destroy:   true,
 			},
 		},
 	})

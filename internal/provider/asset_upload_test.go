@@ -165,3 +165,63 @@ func TestCreateAssetFileChangedAfterPlan(t *testing.T) {
 		t.Errorf("Create recorded a state for bytes that the plan did not show")
 	}
 }
+
+func TestModifyPlanSourceVanished(t *testing.T) {
+	ctx := context.Background()
+	source := writeTestFile(t, "credits.mp4", []byte("end credits"))
+	state := plannedAsset(source, []byte("end credits"))
+	state.ID = types.StringValue("http://127.0.0.1/uploads/credits.mp4")
+	state.URL = state.ID
+	if err := os.Remove(source); err != nil {
+		t.Fatal(err)
+	}
+
+	r := &assetResource{}
+	var schemaResp resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &schemaResp)
+	objectType := schemaResp.Schema.Type().TerraformType(ctx)
+	priorState := tfsdk.State{Schema: schemaResp.Schema, Raw: tftypes.NewValue(objectType, nil)}
+	if diags := priorState.Set(ctx, &state); diags.HasError() {
+		t.Fatalf("setting state: %v", diags)
+	}
+	config := state
+	config.ID, config.URL, config.Size, config.SHA256 = types.StringNull(), types.StringNull(), types.Int64Null(), types.StringNull()
+	config.Filename, config.ContentType = types.StringNull(), types.StringNull()
+	// tfsdk.Config has no Set, so the value is built as a state first.
+	configState := tfsdk.State{Schema: schemaResp.Schema, Raw: tftypes.NewValue(objectType, nil)}
+	if diags := configState.Set(ctx, &config); diags.HasError() {
+		t.Fatalf("setting config: %v", diags)
+	}
+	configValue := tfsdk.Config{Schema: schemaResp.Schema, Raw: configState.Raw}
+	req := resource.ModifyPlanRequest{
+		Config: configValue,
+		State:  priorState,
+		Plan:   tfsdk.Plan{Schema: schemaResp.Schema, Raw: priorState.Raw},
+	}
+	resp := &resource.ModifyPlanResponse{Plan: req.Plan}
+	r.ModifyPlan(ctx, req, resp)
+
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("ModifyPlan returned errors: %v", resp.Diagnostics)
+	}
+	warnings := resp.Diagnostics.Warnings()
+	if len(warnings) != 1 {
+		t.Fatalf("ModifyPlan returned %d warnings, want 1", len(warnings))
+	}
+	for _, want := range []string{source, "no longer exists", "unaffected", "plans no change"} {
+		if !strings.Contains(warnings[0].Detail(), want) {
+			t.Errorf("warning detail %q does not contain %q", warnings[0].Detail(), want)
+		}
+	}
+	if len(resp.RequiresReplace) != 0 {
+		t.Errorf("ModifyPlan requires replacing %v, want no replacement", resp.RequiresReplace)
+	}
+	var planned assetResourceModel
+	if diags := resp.Plan.Get(ctx, &planned); diags.HasError() {
+		t.Fatalf("reading plan: %v", diags)
+	}
+	if !planned.SHA256.Equal(state.SHA256) || !planned.Size.Equal(state.Size) || !planned.ContentType.Equal(state.ContentType) {
+		t.Errorf("planned %s/%s/%s, want the uploaded values %s/%s/%s",
+			planned.SHA256, planned.Size, planned.ContentType, state.SHA256, state.Size, state.ContentType)
+	}
+}
