@@ -192,5 +192,56 @@ func TestExampleLocalizedMaps(t *testing.T) {
 	destroy(t, session)
 }
 
+func TestExampleAssetResource(t *testing.T) {
+	session := startExample(t, "resources/partio_asset")
+	applyAndReplan(t, session)
+
+	if got := outputString(t, session, "logo_filename"); got != "logo.png" {
+		t.Errorf("logo_filename = %q, want logo.png", got)
+	}
+	logo, ok := session.Emulator.Asset("logo.png")
+	if !ok || logo.ContentType != "image/png" {
+		t.Errorf("emulator stored %+v for logo.png, want an image/png upload", logo)
+	}
+	html, ok := session.Emulator.Asset("lower-third.html")
+	if !ok || html.ContentType != "text/html" {
+		t.Errorf("emulator stored %+v for lower-third.html, want a text/html upload", html)
+	}
+	destroy(t, session)
+}
+
+func TestExampleLowerThird(t *testing.T) {
+	clip := filepath.Join(t.TempDir(), "interview.mp4")
+	if err := os.WriteFile(clip, []byte("a short interview clip"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	session := startExample(t, "modules/lower-third")
+	vars := []string{"-var", "clip_path=" + clip}
+	applyAndReplan(t, session, vars...)
+
+	if url := outputString(t, session, "video_url"); !strings.HasPrefix(url, session.Endpoint+"/videos/") {
+		t.Errorf("video_url = %q, want a video on the emulator", url)
+	}
+	if _, ok := session.Emulator.Asset("interview.mp4"); !ok {
+		t.Error("the clip was not uploaded")
+	}
+	html, ok := session.Emulator.Asset("lower-third-ada-example.html")
+	if !ok || html.ContentType != "text/html" {
+		t.Errorf("emulator stored %+v for the lower third, want a text/html upload", html)
+	}
+	jobs := session.Emulator.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("emulator has %d jobs, want 1", len(jobs))
+	}
+	desc, err := partio.DecodeJobDescription(jobs[0].Description)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.Output.Node != "composed" || len(desc.Nodes) != 3 {
+		t.Errorf("submitted job renders %q from %d nodes, want composed from 3", desc.Output.Node, len(desc.Nodes))
+	}
+	destroy(t, session, vars...)
+}
+
 // importID matches the job id in the import examples.
 var importID = regexp.MustCompile(`DPcM0BJV`)
