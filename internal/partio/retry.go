@@ -87,6 +87,16 @@ type sendOptions struct {
 	fields map[string]any
 }
 
+// shownURL returns the address of req for errors. The query of a signed
+// URL is removed, because it is the signature. An API address keeps its
+// query, which carries only a job id.
+func (opts sendOptions) shownURL(req *http.Request) string {
+	if opts.signedURL {
+		return RedactURL(req.URL.String())
+	}
+	return req.URL.String()
+}
+
 // errRequestTimeout ends an attempt that ran past the request timeout.
 var errRequestTimeout = errors.New("request timeout")
 
@@ -128,7 +138,7 @@ func (c *Client) send(ctx context.Context, req *http.Request, opts sendOptions) 
 				return nil, &retryError{err: last, cause: err,
 					note: fmt.Sprintf("stopped waiting to retry after %d attempts: %v", attempt-1, err)}
 			}
-			return nil, &RequestError{Method: req.Method, URL: RedactURL(req.URL.String()), Err: err}
+			return nil, &RequestError{Method: req.Method, URL: opts.shownURL(req), Err: err}
 		}
 		result := c.attempt(ctx, req, attempt, opts)
 		if result.err == nil {
@@ -171,7 +181,7 @@ func (c *Client) send(ctx context.Context, req *http.Request, opts sendOptions) 
 // attempt sends req once and classifies the outcome.
 func (c *Client) attempt(ctx context.Context, req *http.Request, attempt int, opts sendOptions) attemptResult {
 	started := time.Now()
-	shownURL := RedactURL(req.URL.String())
+	shownURL := opts.shownURL(req)
 
 	// The attempt's context ends at the request timeout, which starts now
 	// or, for an upload, once the body has been sent.

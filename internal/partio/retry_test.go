@@ -152,6 +152,9 @@ func TestRetriesEndAfterMaxRetries(t *testing.T) {
 			if maxRetries > 0 && !strings.Contains(err.Error(), fmt.Sprintf("after %d attempts", maxRetries+1)) {
 				t.Errorf("error %q does not count the attempts", err)
 			}
+			if !strings.Contains(err.Error(), "id=DPcM0BJV") {
+				t.Errorf("error %q does not name the job id", err)
+			}
 		})
 	}
 }
@@ -683,5 +686,37 @@ func TestResponseSizeCapped(t *testing.T) {
 	server.Close() // waits for the handler, which stops once the client hangs up
 	if got := written.Load(); got >= limit {
 		t.Errorf("server wrote all %d bytes, want the client to stop reading at the cap", got)
+	}
+}
+
+func TestUploadErrorRedactsSignature(t *testing.T) {
+	api := startAPI(t, emulator.Options{})
+	client := newTestClient(t, api.server.URL, testToken)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "logo.png")
+	if err := os.WriteFile(path, []byte("png bytes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signedURL, err := client.RequestUploadURL(ctx, "logo.png", "image/png")
+	if err != nil {
+		t.Fatalf("RequestUploadURL: %v", err)
+	}
+	api.emulator.AddFault(emulator.Fault{Method: http.MethodPut, Status: http.StatusServiceUnavailable})
+
+	_, err = client.UploadFile(ctx, signedURL, "image/png", path)
+	if err == nil {
+		t.Fatal("UploadFile succeeded against a server that always answers 503")
+	}
+	if !strings.Contains(err.Error(), "/uploads/logo.png?REDACTED") {
+		t.Errorf("error %q does not show the upload address with its query redacted", err)
+	}
+	_, query, _ := strings.Cut(signedURL, "?")
+	for _, part := range strings.Split(query, "&") {
+		if strings.Contains(err.Error(), part) {
+			t.Errorf("error %q contains %q from the signed URL's query", err, part)
+		}
+	}
+	if got := api.countRequests(http.MethodPut); got != fastRetry.MaxRetries+1 {
+		t.Errorf("server saw %d PUT requests, want %d", got, fastRetry.MaxRetries+1)
 	}
 }
