@@ -123,12 +123,12 @@ func NewClient(cfg Config) (*Client, error) {
 	}, nil
 }
 
-// newHTTPClient builds a client that bounds connecting and waiting for
-// response headers but not the whole request, because an upload of a large
-// file may take a long time. Callers bound each call with its context.
+// newHTTPClient builds a client with the default transport's connection
+// timeouts. It does not bound the whole request, because an upload of a
+// large file may take a long time. send bounds each attempt with the
+// request timeout instead.
 func newHTTPClient() *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.ResponseHeaderTimeout = 2 * time.Minute
 	transport.MaxIdleConnsPerHost = 64
 	return &http.Client{
 		Transport: transport,
