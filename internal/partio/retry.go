@@ -82,6 +82,8 @@ type sendOptions struct {
 	signedURL bool
 	// timeoutAfterBody starts the request timeout once the body has been
 	// sent, so that the upload of a large file is not cut off.
+	// NOTE: an upload that stalls while its body is sent is then bounded
+	// only by ctx, not by the request timeout.
 	timeoutAfterBody bool
 	// fields are added to each log record of the request, such as job_id.
 	fields map[string]any

@@ -185,7 +185,7 @@ func TestRetryAfterSecondsHonoured(t *testing.T) {
 
 func TestRetryAfterDateHonoured(t *testing.T) {
 	api := startAPI(t, emulator.Options{UnknownJobAs404: true})
-	// HTTP dates have whole seconds, so this asks for a wait above 1s.
+	// HTTP dates have whole seconds, so this requests a wait above 1s.
 	retryAt := time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
 	api.emulator.AddFault(emulator.Fault{Method: http.MethodGet, Count: 1, Status: http.StatusTooManyRequests, RetryAfter: retryAt})
 	client := newTestClient(t, api.server.URL, testToken)
@@ -611,7 +611,7 @@ func TestLogRecordsOmitSecrets(t *testing.T) {
 		t.Fatalf("SubmitJob: %v", err)
 	}
 	// Go's transport itself resends a GET whose reused connection was
-	// closed before any answer, so a body cut short stands in for a
+	// closed before any response, so a body cut short serves as the
 	// connection failure that reaches the client.
 	api.emulator.AddFault(emulator.Fault{Method: http.MethodGet, Count: 1, TruncateBody: true})
 	if _, err := client.GetJob(ctx, id); err != nil {
