@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net/http"
 	"os"
 	"slices"
@@ -95,6 +96,11 @@ type Emulator struct {
 	// declared content type, only to explain a rejected upload.
 	issuedContentTypes map[string]string
 	faults             []*activeFault
+	// faultRandom draws for Fault.Probability; nil until first needed.
+	faultRandom *mathrand.Rand
+	// submissionsByDescription counts accepted submissions per job
+	// description in canonical JSON.
+	submissionsByDescription map[string]int
 }
 
 type job struct {

@@ -2,11 +2,17 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// defaultFaultSeed seeds the random source of Fault.Probability until
+// SetFaultSeed sets another seed.
+const defaultFaultSeed = 1
 
 // Fault is a scripted misbehaviour for tests: the requests it matches are
 // delayed, answered with an error, or cut off, instead of or after being
@@ -19,6 +25,11 @@ type Fault struct {
 	// Count is how many matching requests the fault affects; 0 means all
 	// until ClearFaults.
 	Count int
+	// Probability, when above 0, applies the fault to each matching
+	// request only with this probability, drawn from the emulator's seeded
+	// random source (see SetFaultSeed). A request that the draw spares is
+	// offered to the next fault.
+	Probability float64
 
 	// Delay holds the request back before anything else happens.
 	Delay time.Duration
@@ -35,6 +46,14 @@ type Fault struct {
 	// ResetAfterProcessing processes the request, so a submitted job
 	// exists, then closes the connection without answering.
 	ResetAfterProcessing bool
+	// TruncateBody processes the request, then sends the answer's status
+	// and headers with the full Content-Length but only the first half of
+	// the body, and closes the connection.
+	TruncateBody bool
+	// CorruptBody processes the request, then sends the answer with every
+	// byte of its body garbled (XOR 0x5A), so that a JSON body no longer
+	// parses. The length stays the same.
+	CorruptBody bool
 }
 
 // activeFault is a Fault with the number of requests it may still affect.
@@ -50,6 +69,15 @@ func (e *Emulator) AddFault(f Fault) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.faults = append(e.faults, &activeFault{Fault: f, remaining: f.Count})
+}
+
+// SetFaultSeed restarts the random source that Fault.Probability draws
+// from. With the same seed and the same order of requests, the same
+// requests get faults.
+func (e *Emulator) SetFaultSeed(seed uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faultRandom = rand.New(rand.NewPCG(seed, seed))
 }
 
 // ClearFaults removes every fault.
@@ -84,6 +112,14 @@ func (e *Emulator) takeFault(r *http.Request) *Fault {
 		}
 		if f.Count > 0 && f.remaining == 0 {
 			continue
+		}
+		if f.Probability > 0 {
+			if e.faultRandom == nil {
+				e.faultRandom = rand.New(rand.NewPCG(defaultFaultSeed, defaultFaultSeed))
+			}
+			if e.faultRandom.Float64() >= f.Probability {
+				continue
+			}
 		}
 		f.remaining--
 		f.hits++
@@ -126,11 +162,44 @@ func serveWithFault(w http.ResponseWriter, r *http.Request, f *Fault, next http.
 		w.WriteHeader(f.Status)
 		_, _ = w.Write([]byte(f.Body))
 	case f.ResetAfterProcessing:
-		next(&discardWriter{header: http.Header{}}, r)
+		next(newBufferedResponse(), r)
 		resetConnection(w)
+	case f.TruncateBody:
+		answer := newBufferedResponse()
+		next(answer, r)
+		writeTruncated(w, answer)
+	case f.CorruptBody:
+		answer := newBufferedResponse()
+		next(answer, r)
+		body := answer.body.Bytes()
+		for i := range body {
+			body[i] ^= 0x5A
+		}
+		for key, values := range answer.header {
+			w.Header()[key] = values
+		}
+		w.WriteHeader(answer.status)
+		_, _ = w.Write(body)
 	default:
 		next(w, r)
 	}
+}
+
+// writeTruncated sends the status and headers of answer with the full
+// Content-Length, then half of its body, and closes the connection.
+func writeTruncated(w http.ResponseWriter, answer *bufferedResponse) {
+	conn, buffer, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer conn.Close()
+	body := answer.body.Bytes()
+	answer.header.Set("Content-Length", strconv.Itoa(len(body)))
+	fmt.Fprintf(buffer, "HTTP/1.1 %d %s\r\n", answer.status, http.StatusText(answer.status))
+	_ = answer.header.Write(buffer)
+	_, _ = buffer.WriteString("\r\n")
+	_, _ = buffer.Write(body[:len(body)/2])
+	_ = buffer.Flush()
 }
 
 // resetConnection closes the client's connection without an answer. A
@@ -144,12 +213,28 @@ func resetConnection(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// discardWriter takes a response that is never sent.
-type discardWriter struct {
-	header http.Header
-	body   bytes.Buffer
+// bufferedResponse keeps a response in memory instead of sending it.
+type bufferedResponse struct {
+	header      http.Header
+	status      int
+	wroteHeader bool
+	body        bytes.Buffer
 }
 
-func (d *discardWriter) Header() http.Header         { return d.header }
-func (d *discardWriter) Write(p []byte) (int, error) { return d.body.Write(p) }
-func (d *discardWriter) WriteHeader(int)             {}
+func newBufferedResponse() *bufferedResponse {
+	return &bufferedResponse{header: http.Header{}, status: http.StatusOK}
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	b.wroteHeader = true
+	return b.body.Write(p)
+}
+
+func (b *bufferedResponse) WriteHeader(status int) {
+	if !b.wroteHeader {
+		b.status = status
+		b.wroteHeader = true
+	}
+}

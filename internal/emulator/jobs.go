@@ -77,6 +77,7 @@ func (e *Emulator) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	e.jobOrder = append(e.jobOrder, id)
 	e.submissions++
+	e.countSubmissionLocked(body)
 	e.mu.Unlock()
 
 	writeJSON(w, http.StatusOK, struct {

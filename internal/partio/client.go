@@ -32,14 +32,38 @@ type Config struct {
 	// HTTPClient sends the requests; nil means a client with sane
 	// connection timeouts.
 	HTTPClient *http.Client
+
+	// Retry sets how failed requests are retried; nil means
+	// DefaultRetryPolicy.
+	Retry *RetryPolicy
+	// RequestTimeout bounds each attempt of a request, from its start
+	// until its answer has been read. For the upload of a file it counts
+	// from the moment the file has been sent. 0 means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// RequestsPerSecond caps the rate at which this client starts
+	// requests, retries included; 0 means no cap.
+	RequestsPerSecond float64
+	// AuthHelp is added to the error for a rejected token, to say where
+	// the token is set.
+	AuthHelp string
+	// Logger receives one record per attempt and one per retry; nil means
+	// no logging.
+	Logger Logger
 }
 
-// Client calls the part.io API. It is safe for concurrent use.
+// Client calls the part.io API. It is safe for concurrent use. All its
+// requests share one rate limit and one pause after a 429 answer.
 type Client struct {
-	endpoint   *url.URL
-	token      string
-	userAgent  string
-	httpClient *http.Client
+	endpoint       *url.URL
+	token          string
+	userAgent      string
+	httpClient     *http.Client
+	retry          RetryPolicy
+	requestTimeout time.Duration
+	gate           *requestGate
+	authHelp       string
+	logger         Logger
 }
 
 // NewClient checks the configuration and returns a client.
@@ -68,20 +92,43 @@ func NewClient(cfg Config) (*Client, error) {
 	if userAgent == "" {
 		userAgent = "terraform-provider-partio"
 	}
+
+	retry := DefaultRetryPolicy()
+	if cfg.Retry != nil {
+		retry = *cfg.Retry
+	}
+	if retry.MaxRetries < 0 || retry.BaseWait < 0 || retry.MaxWait < retry.BaseWait {
+		return nil, fmt.Errorf("invalid retry policy %+v: counts and waits must not be negative, and MaxWait must not be below BaseWait", retry)
+	}
+	requestTimeout := cfg.RequestTimeout
+	if requestTimeout == 0 {
+		requestTimeout = DefaultRequestTimeout
+	}
+	if requestTimeout < 0 {
+		return nil, fmt.Errorf("invalid request timeout %s: must be positive", requestTimeout)
+	}
+	if cfg.RequestsPerSecond < 0 {
+		return nil, fmt.Errorf("invalid requests per second %g: must not be negative", cfg.RequestsPerSecond)
+	}
 	return &Client{
-		endpoint:   endpoint,
-		token:      cfg.Token,
-		userAgent:  userAgent,
-		httpClient: httpClient,
+		endpoint:       endpoint,
+		token:          cfg.Token,
+		userAgent:      userAgent,
+		httpClient:     httpClient,
+		retry:          retry,
+		requestTimeout: requestTimeout,
+		gate:           newRequestGate(cfg.RequestsPerSecond),
+		authHelp:       cfg.AuthHelp,
+		logger:         cfg.Logger,
 	}, nil
 }
 
-// newHTTPClient builds a client that bounds connecting and waiting for
-// response headers but not the whole request, because an upload of a large
-// file may take a long time. Callers bound each call with its context.
+// newHTTPClient builds a client with the default transport's connection
+// timeouts. It does not bound the whole request, because an upload of a
+// large file may take a long time. send bounds each attempt with the
+// request timeout instead.
 func newHTTPClient() *http.Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.ResponseHeaderTimeout = 2 * time.Minute
 	transport.MaxIdleConnsPerHost = 64
 	return &http.Client{
 		Transport: transport,
@@ -102,7 +149,8 @@ func (c *Client) apiURL(path string, query url.Values) string {
 }
 
 // doJSON sends a request to the API with the token, encoding in as the JSON
-// body when it is not nil, and decodes a successful answer into out.
+// body when it is not nil, and decodes a successful answer into out. A GET
+// is retried on any retryable failure; other methods only as send allows.
 func (c *Client) doJSON(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -123,18 +171,21 @@ func (c *Client) doJSON(ctx context.Context, method, path string, query url.Valu
 		req.Header.Set("Content-Type", "application/json")
 	}
 
-	resp, err := c.httpClient.Do(req)
+	opts := sendOptions{idempotent: method == http.MethodGet, secret: c.token}
+	if id := query.Get("id"); id != "" {
+		opts.fields = map[string]any{"job_id": id}
+	}
+	resp, err := c.send(ctx, req, opts)
 	if err != nil {
-		return &RequestError{Method: method, URL: req.URL.String(), Err: unwrapURLError(err)}
+		return err
 	}
 	defer resp.Body.Close()
 
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	// send has read the body into memory, with at most one byte more
+	// than maxResponseBytes.
+	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return &RequestError{Method: method, URL: req.URL.String(), Err: fmt.Errorf("reading response: %w", err)}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return newAPIError(method, req.URL.String(), resp, data, c.token, "")
 	}
 	if len(data) > maxResponseBytes {
 		problem := fmt.Sprintf("the response is larger than %d bytes", maxResponseBytes)
@@ -169,12 +220,34 @@ func (c *Client) SubmitJob(ctx context.Context, desc JobDescription) (string, er
 		ID string `json:"id"`
 	}
 	if err := c.doJSON(ctx, http.MethodPost, "/job", nil, desc, &answer); err != nil {
+		if mayHaveCreatedJob(err) {
+			return "", fmt.Errorf("%w. A job may exist although no id came back: look for it among the jobs of "+
+				"the part.io account before submitting it again, because every job is billed", err)
+		}
 		return "", err
 	}
 	if answer.ID == "" {
 		return "", fmt.Errorf("submitting job: the API accepted the job but returned no id")
 	}
 	return answer.ID, nil
+}
+
+// mayHaveCreatedJob reports whether a failed submission may have created a
+// job: the request was sent but no answer came, the answer could not be
+// read, or the server failed in a way that does not say whether it
+// processed the request.
+func mayHaveCreatedJob(err error) bool {
+	if reqErr, ok := errors.AsType[*RequestError](err); ok {
+		return reqErr.Sent
+	}
+	if apiErr, ok := errors.AsType[*APIError](err); ok {
+		switch apiErr.StatusCode {
+		case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+			return true
+		}
+		return apiErr.StatusCode >= 200 && apiErr.StatusCode <= 299
+	}
+	return false
 }
 
 // GetJob returns the current state of a job. It returns an error wrapping

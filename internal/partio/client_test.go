@@ -44,9 +44,12 @@ func (c *fakeClock) Advance(d time.Duration) {
 type recordedRequest struct {
 	Method        string
 	Path          string
+	Query         string
 	Authorization string
 	UserAgent     string
 	ContentType   string
+	// Arrived is when the server received the request.
+	Arrived time.Time
 }
 
 type testAPI struct {
@@ -83,6 +86,8 @@ func startAPI(t *testing.T, opts emulator.Options) *testAPI {
 		api.requests = append(api.requests, recordedRequest{
 			Method:        r.Method,
 			Path:          r.URL.Path,
+			Query:         r.URL.RawQuery,
+			Arrived:       time.Now(),
 			Authorization: r.Header.Get("Authorization"),
 			UserAgent:     r.Header.Get("User-Agent"),
 			ContentType:   r.Header.Get("Content-Type"),
@@ -97,9 +102,25 @@ func startAPI(t *testing.T, opts emulator.Options) *testAPI {
 	return api
 }
 
+// fastRetry retries like the default policy, with waits short enough for
+// tests.
+var fastRetry = partio.RetryPolicy{MaxRetries: 3, BaseWait: time.Millisecond, MaxWait: 5 * time.Millisecond}
+
 func newTestClient(t *testing.T, endpoint, token string) *partio.Client {
 	t.Helper()
-	client, err := partio.NewClient(partio.Config{Endpoint: endpoint, Token: token, UserAgent: "terraform-provider-partio/test"})
+	return newConfiguredClient(t, partio.Config{Endpoint: endpoint, Token: token})
+}
+
+// newConfiguredClient returns a client for cfg, with the test User-Agent
+// and fastRetry unless cfg sets a policy.
+func newConfiguredClient(t *testing.T, cfg partio.Config) *partio.Client {
+	t.Helper()
+	cfg.UserAgent = "terraform-provider-partio/test"
+	if cfg.Retry == nil {
+		policy := fastRetry
+		cfg.Retry = &policy
+	}
+	client, err := partio.NewClient(cfg)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -406,11 +427,16 @@ func TestUploadWrongContentTypeIs403(t *testing.T) {
 
 func TestNewClientRejectsBadConfig(t *testing.T) {
 	cases := map[string]partio.Config{
-		"missing token": {Endpoint: "https://api.part.io"},
-		"no scheme":     {Endpoint: "api.part.io", Token: "t"},
-		"ftp scheme":    {Endpoint: "ftp://api.part.io", Token: "t"},
-		"query":         {Endpoint: "https://api.part.io/?x=1", Token: "t"},
-		"credentials":   {Endpoint: "https://user:pw@api.part.io", Token: "t"},
+		"missing token":    {Endpoint: "https://api.part.io"},
+		"no scheme":        {Endpoint: "api.part.io", Token: "t"},
+		"ftp scheme":       {Endpoint: "ftp://api.part.io", Token: "t"},
+		"query":            {Endpoint: "https://api.part.io/?x=1", Token: "t"},
+		"credentials":      {Endpoint: "https://user:pw@api.part.io", Token: "t"},
+		"negative rate":    {Endpoint: "https://api.part.io", Token: "t", RequestsPerSecond: -1},
+		"negative timeout": {Endpoint: "https://api.part.io", Token: "t", RequestTimeout: -time.Second},
+		"negative retries": {Endpoint: "https://api.part.io", Token: "t", Retry: &partio.RetryPolicy{MaxRetries: -1}},
+		"wait cap below base": {Endpoint: "https://api.part.io", Token: "t",
+			Retry: &partio.RetryPolicy{BaseWait: time.Second, MaxWait: time.Millisecond}},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -39,6 +39,9 @@ type APIError struct {
 	// SignedURL is true for an upload to a signed URL, where 401 and 403
 	// mean that the signature was rejected rather than the token.
 	SignedURL bool
+	// Help tells the user where to set the token. It is shown with a 401
+	// or 403 response of the API.
+	Help string
 }
 
 func (e *APIError) Error() string {
@@ -51,6 +54,9 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, "status 403: the signed upload URL was rejected (expired, or the content type differs from the declared one)")
 	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden:
 		fmt.Fprintf(&b, "status %d: the API rejected the token", e.StatusCode)
+		if e.Help != "" {
+			fmt.Fprintf(&b, " (%s)", e.Help)
+		}
 	default:
 		fmt.Fprintf(&b, "status %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	}
@@ -74,9 +80,17 @@ type RequestError struct {
 	// URL is the request address with secrets in its query removed.
 	URL string
 	Err error
+	// Sent is true when the failure came after a connection to the server
+	// was made, so the server may have received the request and acted on
+	// it. A POST that failed this way is never sent again.
+	Sent bool
 }
 
 func (e *RequestError) Error() string {
+	if e.Sent && e.Method == http.MethodPost {
+		return fmt.Sprintf("%s %s: %v: the request was sent before the failure, so part.io may have processed it",
+			e.Method, e.URL, e.Err)
+	}
 	return fmt.Sprintf("%s %s: %v", e.Method, e.URL, e.Err)
 }
 

@@ -114,17 +114,13 @@ func (c *Client) Upload(ctx context.Context, signedURL, contentType string, body
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", c.userAgent)
 
-	resp, err := c.httpClient.Do(req)
+	// A PUT of the same bytes is idempotent, so send may retry it after
+	// any retryable failure, reopening the file through GetBody.
+	resp, err := c.send(ctx, req, sendOptions{idempotent: true, signedURL: true, timeoutAfterBody: true})
 	if err != nil {
-		return UploadResult{}, &RequestError{Method: http.MethodPut, URL: shownURL, Err: unwrapURLError(err)}
+		return UploadResult{}, err
 	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxExcerptRunes*4))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := newAPIError(http.MethodPut, shownURL, resp, data, "", "")
-		apiErr.SignedURL = true
-		return UploadResult{}, apiErr
-	}
+	_ = resp.Body.Close()
 
 	size, sum := hashed.result()
 	if size != body.Size {

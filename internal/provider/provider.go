@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -42,8 +43,11 @@ type partioProvider struct {
 }
 
 type partioProviderModel struct {
-	Token    types.String `tfsdk:"token"`
-	Endpoint types.String `tfsdk:"endpoint"`
+	Token             types.String  `tfsdk:"token"`
+	Endpoint          types.String  `tfsdk:"endpoint"`
+	MaxRetries        types.Int64   `tfsdk:"max_retries"`
+	RequestTimeout    types.String  `tfsdk:"request_timeout"`
+	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
 }
 
 func (p *partioProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -54,7 +58,7 @@ func (p *partioProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 func (p *partioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The part.io provider uploads media files and renders videos " +
-			"with the [part.io](https://part.io) API.",
+			"with the [part.io](https://part.io) API.\n\n" + retryRulesDescription,
 		Attributes: map[string]schema.Attribute{
 			"token": schema.StringAttribute{
 				MarkdownDescription: "API token from the part.io account's API settings page. " +
@@ -67,6 +71,26 @@ func (p *partioProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"` environment variable is used, and without it `" + partio.DefaultEndpoint + "`. " +
 					"It must use `https`, except on a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`), " +
 					"where `http` is accepted for a local emulator.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("Number of times a failed API request is sent again, "+
+					"from 0 (no retries) to %d. Defaults to `%d`. Which failures are retried is described above.",
+					maxMaxRetries, partio.DefaultMaxRetries),
+				Optional: true,
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Time that one attempt of an API request may take until its "+
+					"response has been read, as a duration such as `90s` or `2m`, at least `%s`. Defaults to `%s`. "+
+					"For a file upload it counts from the moment the file has been sent, so that large files "+
+					"are not cut off. An attempt that runs out of time is retried like a connection error.",
+					minRequestTimeout, partio.DefaultRequestTimeout),
+				Optional: true,
+			},
+			"requests_per_second": schema.Float64Attribute{
+				MarkdownDescription: "Maximum rate at which the provider starts API requests, retries included, " +
+					"shared by all resources. Fractions such as `0.5` are allowed. Defaults to `0`, which means no " +
+					"limit: part.io's own 429 responses still slow the provider down.",
 				Optional: true,
 			},
 		},
@@ -90,6 +114,17 @@ func (p *partioProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Unknown part.io API endpoint",
 			"The endpoint depends on a value that is not known until apply, so the provider cannot be configured. "+
 				"Set it to a known value, or set the "+envEndpoint+" environment variable.")
+	}
+	for name, value := range map[string]attr.Value{
+		"max_retries":         config.MaxRetries,
+		"request_timeout":     config.RequestTimeout,
+		"requests_per_second": config.RequestsPerSecond,
+	} {
+		if value.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown "+name,
+				fmt.Sprintf("`%s` depends on a value that is not known until apply, so the provider cannot be "+
+					"configured. Set it to a known value or leave it out.", name))
+		}
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -122,16 +157,28 @@ func (p *partioProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 
-	client, err := partio.NewClient(partio.Config{
+	clientConfig := partio.Config{
 		Endpoint:  endpoint,
 		Token:     token,
 		UserAgent: fmt.Sprintf("terraform-provider-partio/%s", p.version),
-	})
+		AuthHelp:  authHelp,
+		Logger:    tflogLogger{token: token},
+	}
+	resp.Diagnostics.Append(clientSettings(config, &clientConfig)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := partio.NewClient(clientConfig)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create part.io API client", err.Error())
 		return
 	}
-	tflog.Debug(ctx, "configured part.io API client", map[string]any{"endpoint": endpoint})
+	tflog.Debug(ctx, "configured part.io API client", map[string]any{
+		"endpoint":            endpoint,
+		"max_retries":         clientConfig.Retry.MaxRetries,
+		"request_timeout":     clientConfig.RequestTimeout.String(),
+		"requests_per_second": clientConfig.RequestsPerSecond,
+	})
 
 	data := &providerData{client: client}
 	resp.ResourceData = data
