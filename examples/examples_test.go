@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -242,6 +241,3 @@ func TestExampleLowerThird(t *testing.T) {
 	}
 	destroy(t, session, vars...)
 }
-
-// importID matches the job id in the import examples.
-var importID = regexp.MustCompile(`DPcM0BJV`)

@@ -68,9 +68,9 @@ func run(args []string) error {
 		return fmt.Errorf("failed to listen on %s: %w", *addr, err)
 	}
 	// A host name such as localhost could resolve to a non-loopback address.
-	if ip := listener.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+	if tcpAddr, ok := listener.Addr().(*net.TCPAddr); !ok || !tcpAddr.IP.IsLoopback() {
 		listener.Close()
-		return fmt.Errorf("invalid -addr %s: it resolved to %s, which is not a loopback address", *addr, ip)
+		return fmt.Errorf("invalid -addr %s: it resolved to %s, which is not a loopback address", *addr, listener.Addr())
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -991,7 +991,11 @@ func TestUploadShortBodyStoresNothing(t *testing.T) {
 	defer connection.Close()
 	fmt.Fprintf(connection, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/octet-stream\r\nContent-Length: 100\r\n\r\nonly ten b",
 		parsed.RequestURI(), parsed.Host)
-	if err := connection.(*net.TCPConn).CloseWrite(); err != nil {
+	tcpConnection, ok := connection.(*net.TCPConn)
+	if !ok {
+		t.Fatalf("connection is a %T, want *net.TCPConn", connection)
+	}
+	if err := tcpConnection.CloseWrite(); err != nil {
 		t.Fatal(err)
 	}
 	response, err := http.ReadResponse(bufio.NewReader(connection), nil)

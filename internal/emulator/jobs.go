@@ -92,7 +92,7 @@ func validateJobDescription(body []byte) (string, error) {
 	decoder.UseNumber()
 	var value any
 	if err := decoder.Decode(&value); err != nil {
-		return "", fmt.Errorf("malformed JSON: %v", err)
+		return "", fmt.Errorf("malformed JSON: %w", err)
 	}
 	if _, err := decoder.Token(); err != io.EOF {
 		return "", errors.New("malformed JSON: data after the job description")
@@ -139,7 +139,9 @@ func validateNodes(value any) (map[string]bool, error) {
 	}
 
 	for i, item := range nodes {
-		if err := validateInputs(i, item.(map[string]any)["inputs"], ids); err != nil {
+		// The loop above returned for any node that is not an object.
+		node, _ := item.(map[string]any)
+		if err := validateInputs(i, node["inputs"], ids); err != nil {
 			return nil, err
 		}
 	}

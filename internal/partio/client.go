@@ -128,7 +128,10 @@ func NewClient(cfg Config) (*Client, error) {
 // large file may take a long time. send bounds each attempt with the
 // request timeout instead.
 func newHTTPClient() *http.Client {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// NOTE: http.DefaultTransport is an *http.Transport unless a program
+	// replaces it, which this provider never does.
+	transport, _ := http.DefaultTransport.(*http.Transport)
+	transport = transport.Clone()
 	transport.MaxIdleConnsPerHost = 64
 	return &http.Client{
 		Transport: transport,

@@ -190,7 +190,7 @@ func (p *partioProvider) Configure(ctx context.Context, req provider.ConfigureRe
 func checkEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return fmt.Errorf("it is not a valid URL (%v)", err)
+		return fmt.Errorf("it is not a valid URL: %w", err)
 	}
 	if u.Host == "" {
 		return fmt.Errorf("it has no host")
