@@ -62,6 +62,8 @@ type JobRecord struct {
 	// URL is the address of the rendered video while Status is "done",
 	// else "". Its scheme and host are those of the submitting request.
 	URL string
+	// FailureReason is the reason set with SetJobFailure, else "".
+	FailureReason string
 }
 
 // AssetRecord describes an uploaded file.
@@ -95,6 +97,8 @@ type Emulator struct {
 	// declared content type, only to explain a rejected upload.
 	issuedContentTypes map[string]string
 	faults             []*activeFault
+	// submitHook, when set, is called with the id of each accepted job.
+	submitHook func(id string)
 }
 
 type job struct {
@@ -106,6 +110,8 @@ type job struct {
 	baseURL string
 	// forcedStatus, when not empty, replaces the status derived from the clock.
 	forcedStatus string
+	// failureReason is sent as the "error" member of the status record.
+	failureReason string
 }
 
 type storedAsset struct {
