@@ -25,8 +25,8 @@ func (e *Emulator) SetJobFailure(id, status, reason string) error {
 }
 
 // SetSubmitHook sets a function that is called with the id of every job
-// accepted from now on, after the job is stored and before the submission is
-// answered. A hook can therefore force the job's status before the client
+// accepted from now on, after the job is stored and before the response to
+// the submission is sent. A hook can therefore force the job's status before the client
 // first reads it. A nil hook removes the current one. The hook runs on the
 // request's goroutine and may call the emulator's other methods.
 func (e *Emulator) SetSubmitHook(hook func(id string)) {

@@ -99,7 +99,7 @@ func TestSubmitHookSeesEveryJobBeforeAnswer(t *testing.T) {
 	if len(seen) != 2 || seen[0] != first || seen[1] != second {
 		t.Errorf("hook saw %v, want [%s %s]", seen, first, second)
 	}
-	// The hook ran before the answer, so the first status read is forced.
+	// The hook ran before the response, so the first status read is forced.
 	if got := statusMembers(t, server.URL, first)["status"]; got != StatusOverlimit {
 		t.Errorf("status of %s = %v, want overlimit", first, got)
 	}

@@ -67,7 +67,7 @@ type Job struct {
 	// URL is the address of the rendered video, set once the job is done.
 	URL string
 	// Reason is the server's explanation of a failure status, or "" when the
-	// answer carried none.
+	// response carried none.
 	Reason string
 }
 
