@@ -292,7 +292,8 @@ func (r *renderJobResource) Read(ctx context.Context, req resource.ReadRequest, 
 
 // Update waits for a job that was not done when the plan was made, such as
 // a job whose create timed out and that `terraform untaint` kept. It never
-// submits a job: every change to the definition forces a new resource.
+// submits a job, because a change to the JSON that part.io would receive
+// forces a new resource.
 func (r *renderJobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state renderJobResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -305,7 +306,8 @@ func (r *renderJobResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 
-	// The job is the one in the state; only timeouts can change in place.
+	// The job is the one in the state. Only timeouts, and the type of nodes
+	// without a change to their JSON, change in place.
 	plan.ID = state.ID
 	plan.Status = state.Status
 	plan.URL = state.URL
