@@ -27,7 +27,12 @@ import (
 //     same description. A node's type and params are never checked.
 //   - A job whose status was not forced is "queued" until Options.RenderTime
 //     has passed since submission, then "done". No other status occurs unless
-//     a test sets it with SetJobStatus.
+//     a test sets it with SetJobStatus or SetJobFailure.
+//   - Where a failure reason appears is unknown. A job failed with
+//     SetJobFailure carries its reason as the string member "error" of its
+//     status record, next to "status". The provider's client also reads the
+//     members "reason" and "message", as strings or as objects with a string
+//     member "message".
 //   - An unknown job id gets either 200 {"jobs":[]} or 404, as
 //     Options.UnknownJobAs404 selects.
 //   - A signed upload URL is valid for Options.UploadURLTTL, 15 minutes by

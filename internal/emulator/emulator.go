@@ -63,6 +63,8 @@ type JobRecord struct {
 	// URL is the address of the rendered video while Status is "done",
 	// else "". Its scheme and host are those of the submitting request.
 	URL string
+	// FailureReason is the reason set with SetJobFailure, else "".
+	FailureReason string
 }
 
 // AssetRecord describes an uploaded file.
@@ -101,6 +103,8 @@ type Emulator struct {
 	// submissionsByDescription counts accepted submissions per job
 	// description in canonical JSON.
 	submissionsByDescription map[string]int
+	// submitHook, when set, is called with the id of each accepted job.
+	submitHook func(id string)
 }
 
 type job struct {
@@ -112,6 +116,8 @@ type job struct {
 	baseURL string
 	// forcedStatus, when not empty, replaces the status derived from the clock.
 	forcedStatus string
+	// failureReason is sent as the "error" member of the status record.
+	failureReason string
 }
 
 type storedAsset struct {

@@ -43,6 +43,8 @@ type jobStatus struct {
 	// Created is a Unix time in milliseconds.
 	Created int64  `json:"created"`
 	URL     string `json:"url,omitempty"`
+	// Error is the reason of a failure status set with SetJobFailure.
+	Error string `json:"error,omitempty"`
 }
 
 // handleSubmit serves POST /job and POST /jobs.
@@ -78,7 +80,12 @@ func (e *Emulator) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	e.jobOrder = append(e.jobOrder, id)
 	e.submissions++
 	e.countSubmissionLocked(body)
+	hook := e.submitHook
 	e.mu.Unlock()
+
+	if hook != nil {
+		hook(id)
+	}
 
 	writeJSON(w, http.StatusOK, struct {
 		ID string `json:"id"`
@@ -242,6 +249,7 @@ func (e *Emulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 		Job:     string(record.Description),
 		Name:    record.Name,
 		Created: record.Created.UnixMilli(),
+		Error:   record.FailureReason,
 	}
 	if record.Status == StatusDone {
 		status.URL = videoURL(baseURL(r), record.ID)
@@ -312,11 +320,12 @@ func (e *Emulator) statusLocked(j *job) string {
 // recordLocked returns a snapshot of j. The caller must hold e.mu.
 func (e *Emulator) recordLocked(j *job) JobRecord {
 	record := JobRecord{
-		ID:          j.id,
-		Status:      e.statusLocked(j),
-		Description: bytes.Clone(j.description),
-		Name:        j.name,
-		Created:     j.created,
+		ID:            j.id,
+		Status:        e.statusLocked(j),
+		Description:   bytes.Clone(j.description),
+		Name:          j.name,
+		Created:       j.created,
+		FailureReason: j.failureReason,
 	}
 	if record.Status == StatusDone {
 		record.URL = videoURL(j.baseURL, j.id)
@@ -366,8 +375,9 @@ func (e *Emulator) Job(id string) (JobRecord, bool) {
 }
 
 // SetJobStatus forces the status of an existing job, replacing the status
-// derived from the clock for good. A job set to "done" gets a video URL. It
-// fails when the job does not exist or status is empty.
+// derived from the clock for good, and clears a reason set with
+// SetJobFailure. A job set to "done" gets a video URL. It fails when the job
+// does not exist or status is empty.
 func (e *Emulator) SetJobStatus(id, status string) error {
 	if status == "" {
 		return errors.New("emulator: invalid status: must not be empty")
@@ -379,6 +389,7 @@ func (e *Emulator) SetJobStatus(id, status string) error {
 		return fmt.Errorf("emulator: job %s not found", id)
 	}
 	j.forcedStatus = status
+	j.failureReason = ""
 	return nil
 }
 

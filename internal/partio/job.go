@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -65,6 +66,9 @@ type Job struct {
 	Created        time.Time
 	// URL is the address of the rendered video, set once the job is done.
 	URL string
+	// Reason is the server's explanation of a failure status, or "" when the
+	// response carried none.
+	Reason string
 }
 
 // Job statuses with a known meaning. Any other status is treated as pending.
@@ -103,6 +107,11 @@ type jobRecord struct {
 	Name    string `json:"name"`
 	Created int64  `json:"created"`
 	URL     string `json:"url"`
+	// The documentation does not say where a failure reason appears, so
+	// each of these plausible members is read; see failureReason.
+	Error   any `json:"error"`
+	Reason  any `json:"reason"`
+	Message any `json:"message"`
 }
 
 func (r jobRecord) toJob() *Job {
@@ -112,6 +121,7 @@ func (r jobRecord) toJob() *Job {
 		RawDescription: r.Job,
 		Name:           r.Name,
 		URL:            r.URL,
+		Reason:         r.failureReason(),
 	}
 	if r.Created > 0 {
 		job.Created = time.UnixMilli(r.Created).UTC()
@@ -120,6 +130,25 @@ func (r jobRecord) toJob() *Job {
 		job.Description = desc
 	}
 	return job
+}
+
+// failureReason returns the first non-empty reason among the members
+// error, reason and message. Each may be a string or an object with a
+// string member message, as in {"error":{"message":"..."}}.
+func (r jobRecord) failureReason() string {
+	for _, value := range []any{r.Error, r.Reason, r.Message} {
+		switch v := value.(type) {
+		case string:
+			if text := strings.TrimSpace(v); text != "" {
+				return text
+			}
+		case map[string]any:
+			if text, ok := v["message"].(string); ok && strings.TrimSpace(text) != "" {
+				return strings.TrimSpace(text)
+			}
+		}
+	}
+	return ""
 }
 
 // DecodeJobDescription parses a job description, keeping every number of

@@ -227,7 +227,9 @@ func (p *partioProvider) Resources(_ context.Context) []func() resource.Resource
 }
 
 func (p *partioProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		newRenderJobDataSource,
+	}
 }
 
 // providerData is what Configure hands to every resource and data source.

@@ -30,16 +30,13 @@ type renderJobResourceModel struct {
 type outputModel struct {
 	Node     types.String `tfsdk:"node"`
 	Type     types.String `tfsdk:"type"`
-	FPS      types.Int64  `tfsdk:"fps"`
-	Width    types.Int64  `tfsdk:"width"`
-	Height   types.Int64  `tfsdk:"height"`
+	FPS      types.Number `tfsdk:"fps"`
+	Width    types.Number `tfsdk:"width"`
+	Height   types.Number `tfsdk:"height"`
 	Duration types.String `tfsdk:"duration"`
 	Name     types.String `tfsdk:"name"`
 	Test     types.Bool   `tfsdk:"test"`
 }
-
-// nodeKeys are the keys a node object may have.
-var nodeKeys = map[string]bool{"id": true, "type": true, "inputs": true, "params": true}
 
 // expandJobDescription builds the API's job description from the
 // configured nodes and output. Problems are reported against the attribute
@@ -58,14 +55,24 @@ func expandJobDescription(ctx context.Context, nodes types.Dynamic, output types
 	desc.Output = partio.Output{
 		Node:     out.Node.ValueString(),
 		Type:     out.Type.ValueString(),
-		FPS:      out.FPS.ValueInt64(),
-		Width:    out.Width.ValueInt64(),
-		Height:   out.Height.ValueInt64(),
+		FPS:      wholeNumber(out.FPS),
+		Width:    wholeNumber(out.Width),
+		Height:   wholeNumber(out.Height),
 		Duration: out.Duration.ValueString(),
 		Name:     out.Name.ValueString(),
 		Test:     out.Test.ValueBool(),
 	}
 	return desc, diags
+}
+
+// wholeNumber returns a number that validation found whole and within
+// bounds as an int64.
+func wholeNumber(value types.Number) int64 {
+	if value.IsNull() || value.IsUnknown() {
+		return 0
+	}
+	n, _ := value.ValueBigFloat().Int64()
+	return n
 }
 
 // expandNodes converts the nodes attribute, a list of objects written in
@@ -106,14 +113,6 @@ func expandNode(at path.Path, value attr.Value) (partio.Node, diag.Diagnostics) 
 			fmt.Sprintf("Each node must be an object with `id`, `type`, `inputs` and `params`, got %s.", describeValue(value)))
 		return node, diags
 	}
-	for _, key := range sortedKeys(fields) {
-		if !nodeKeys[key] {
-			diags.AddAttributeError(at.AtName(key), "Unsupported node key",
-				fmt.Sprintf("A node has the keys `id`, `type`, `inputs` and `params`; %q is not one of them. "+
-					"Element settings belong in `params`.", key))
-		}
-	}
-
 	node.ID = expandString(at.AtName("id"), fields["id"], true, &diags)
 	node.Type = expandString(at.AtName("type"), fields["type"], true, &diags)
 
@@ -255,8 +254,49 @@ func listElements(value attr.Value) ([]attr.Value, bool) {
 	return nil, false
 }
 
+// isUnknownValue reports whether a value, or the value inside a dynamic
+// one, is unknown.
+func isUnknownValue(value attr.Value) bool {
+	if d, ok := value.(types.Dynamic); ok {
+		return d.IsUnknown() || d.IsUnderlyingValueUnknown()
+	}
+	return value.IsUnknown()
+}
+
+// isNullValue reports whether a value, or the value inside a dynamic one,
+// is null.
+func isNullValue(value attr.Value) bool {
+	if d, ok := value.(types.Dynamic); ok {
+		return d.IsNull() || d.IsUnderlyingValueNull()
+	}
+	return value.IsNull()
+}
+
+// stringValue returns the string inside a string value or a dynamic value
+// that holds one.
+func stringValue(value attr.Value) (string, bool) {
+	switch v := value.(type) {
+	case types.Dynamic:
+		return stringValue(v.UnderlyingValue())
+	case types.String:
+		return v.ValueString(), true
+	}
+	return "", false
+}
+
+// knownString returns a string value that is neither null nor unknown.
+func knownString(value attr.Value) (string, bool) {
+	if value == nil || isNullValue(value) || isUnknownValue(value) {
+		return "", false
+	}
+	return stringValue(value)
+}
+
 // describeValue names the kind of a value for error messages.
 func describeValue(value attr.Value) string {
+	if d, ok := value.(types.Dynamic); ok && !d.IsNull() && !d.IsUnknown() {
+		return describeValue(d.UnderlyingValue())
+	}
 	if value == nil || value.IsNull() {
 		return "null"
 	}

@@ -7,30 +7,32 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/dynamicplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/partio/terraform-provider-partio/internal/partio"
 )
 
-// defaultCreateTimeout bounds the wait for a render when the configuration
-// sets no create timeout.
-const defaultCreateTimeout = 60 * time.Minute
+// defaultWaitTimeout bounds the wait for a render when the configuration
+// sets no create or update timeout.
+const defaultWaitTimeout = 60 * time.Minute
 
 var (
 	_ resource.Resource                   = (*renderJobResource)(nil)
 	_ resource.ResourceWithConfigure      = (*renderJobResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*renderJobResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*renderJobResource)(nil)
+	_ resource.ResourceWithImportState    = (*renderJobResource)(nil)
 )
 
 func newRenderJobResource() resource.Resource {
@@ -49,8 +51,18 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Submits a render job to part.io and waits until the video is rendered. " +
 			"The job's graph of nodes and its output are fixed once submitted, so any change to them " +
-			"submits a new job. part.io has no call to delete a job: destroying this resource only " +
-			"removes it from the Terraform state.",
+			"submits a new job, which part.io bills again (per rendered second, at least 30 seconds).\n\n" +
+			"The graph is checked while planning, so a broken graph is never submitted. The job id is saved " +
+			"in the state as soon as part.io returns it. When the wait fails (the create timeout passes, " +
+			"the job fails or goes over the monthly limit, the run is interrupted, or part.io cannot be " +
+			"reached), the apply fails but the resource stays in the state with its id and last status, " +
+			"marked as tainted. Then `terraform untaint` on the resource followed by `terraform apply` waits " +
+			"for the same job again without submitting a new one, while a plain `terraform apply` submits a " +
+			"new job. A job that is not `done` when a plan is made plans an in-place update that waits for " +
+			"it; a job that failed or went over the limit is replaced.\n\n" +
+			"part.io has no call to delete or cancel a job: destroying this resource only removes it from the " +
+			"Terraform state, and part.io keeps the job and its video. An existing job can be imported by its " +
+			"id, with `terraform import` or an `import` block.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Job id assigned by part.io.",
@@ -61,10 +73,15 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				MarkdownDescription: "The graph: a list of node objects, each with `id` (chosen by you, unique " +
 					"within the job), `type` (the element, such as `Maps`), `inputs` (an object mapping an input " +
 					"name to the id of the node that feeds it; `{}` for a source node) and `params` (an object of " +
-					"element settings). Param values may be strings, numbers, booleans, lists or objects; they are " +
-					"sent to part.io as the same JSON values. Changing the graph submits a new job.",
+					"element settings; `{}` for none). All four keys are required, which keeps the value identical " +
+					"to what an import rebuilds. Param values may be strings, numbers, booleans, lists or objects; " +
+					"they are sent to part.io as the same JSON values. Node types and param names are not " +
+					"restricted, except that a string param whose name ends in `duration` (such as `duration` or " +
+					"`fadeDuration`) must be a length in `HH:MM:SS` form. While planning, the provider checks that " +
+					"node ids are non-empty and unique, that every input names a node of the job, and that the " +
+					"inputs form no cycle. Changing the graph submits a new job.",
 				Required:      true,
-				PlanModifiers: []planmodifier.Dynamic{dynamicplanmodifier.RequiresReplace()},
+				PlanModifiers: []planmodifier.Dynamic{nodesRequireReplace{}},
 			},
 			"output": schema.SingleNestedAttribute{
 				MarkdownDescription: "What to render. Changing it submits a new job.",
@@ -72,29 +89,32 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers:       []planmodifier.Object{objectplanmodifier.RequiresReplace()},
 				Attributes: map[string]schema.Attribute{
 					"node": schema.StringAttribute{
-						MarkdownDescription: "Id of the node whose picture and sound become the video.",
-						Required:            true,
+						MarkdownDescription: "Id of the node whose picture and sound become the video. It must be " +
+							"the id of one of the nodes.",
+						Required: true,
 					},
 					"type": schema.StringAttribute{
-						MarkdownDescription: "Container format of the video. Defaults to `mp4`.",
-						Optional:            true,
-						Computed:            true,
-						Default:             stringdefault.StaticString("mp4"),
+						MarkdownDescription: "Container format of the video. Defaults to `mp4`, which is also the " +
+							"only accepted value, because it is the only container that part.io documents.",
+						Optional: true,
+						Computed: true,
+						Default:  stringdefault.StaticString("mp4"),
 					},
-					"fps": schema.Int64Attribute{
-						MarkdownDescription: "Frames per second.",
+					"fps": schema.NumberAttribute{
+						MarkdownDescription: "Frames per second, a whole number from 1 to 120.",
 						Required:            true,
 					},
-					"width": schema.Int64Attribute{
-						MarkdownDescription: "Width of the video in pixels.",
+					"width": schema.NumberAttribute{
+						MarkdownDescription: "Width of the video in pixels, a whole number from 1 to 7680.",
 						Required:            true,
 					},
-					"height": schema.Int64Attribute{
-						MarkdownDescription: "Height of the video in pixels.",
+					"height": schema.NumberAttribute{
+						MarkdownDescription: "Height of the video in pixels, a whole number from 1 to 7680.",
 						Required:            true,
 					},
 					"duration": schema.StringAttribute{
-						MarkdownDescription: "Length of the video as `HH:MM:SS`. part.io bills per rendered " +
+						MarkdownDescription: "Length of the video as `HH:MM:SS`, two digits each, with minutes " +
+							"and seconds below 60 and a length above `00:00:00`. part.io bills per rendered " +
 							"second, with a minimum of 30 seconds per job.",
 						Required: true,
 					},
@@ -114,9 +134,12 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				},
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "Status of the job as part.io last reported it: `done` once rendered.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Status of the job as part.io last reported it: `done` once rendered, " +
+					"`overlimit` when the account was over its monthly limit (not rendered, not charged), or a " +
+					"failure such as `failed`. Any other word, such as `queued`, means the job is still waiting " +
+					"or rendering.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"url": schema.StringAttribute{
 				MarkdownDescription: "Address of the rendered video, set once the job is done.",
@@ -131,7 +154,12 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
 				Create: true,
 				CreateDescription: "How long to wait for the render after submitting the job, as a duration " +
-					"string such as `30m` or `2h`. Defaults to `60m`.",
+					"string such as `30m` or `2h`. Defaults to `60m`. When it passes, the apply fails and the " +
+					"job stays in the state, tainted: `terraform untaint` and another apply resume the wait.",
+				Update: true,
+				UpdateDescription: "How long an apply waits for a job that was in the state but not done yet, " +
+					"for example after `terraform untaint`, as a duration string such as `30m`. Defaults to " +
+					"`60m`. When it passes, the apply fails and the next apply waits again.",
 			}),
 		},
 	}
@@ -141,32 +169,16 @@ func (r *renderJobResource) Configure(_ context.Context, req resource.ConfigureR
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// ValidateConfig checks the graph's shape before anything is sent. Values
-// that are not known until apply are skipped here and checked at apply.
+// ValidateConfig checks the job's definition before anything is sent.
+// Values that are not known until apply are skipped here, and Create checks
+// them before it submits the job.
 func (r *renderJobResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config renderJobResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || !isFullyKnown(config.Nodes) {
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	nodes, diags := expandNodes(config.Nodes)
-	resp.Diagnostics.Append(diags...)
-	if diags.HasError() || config.Output.IsNull() || config.Output.IsUnknown() {
-		return
-	}
-
-	outputNode, ok := config.Output.Attributes()["node"].(types.String)
-	if !ok || outputNode.IsNull() || outputNode.IsUnknown() {
-		return
-	}
-	for _, node := range nodes {
-		if node.ID == outputNode.ValueString() {
-			return
-		}
-	}
-	resp.Diagnostics.AddAttributeError(path.Root("output").AtName("node"), "Unknown output node",
-		fmt.Sprintf("`output.node` is %q, but no node has that id. Set it to the id of one of the nodes: %s.",
-			outputNode.ValueString(), nodeIDList(nodes)))
+	resp.Diagnostics.Append(validateJobDefinition(config.Nodes, config.Output)...)
 }
 
 func (r *renderJobResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -180,8 +192,18 @@ func (r *renderJobResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 
-	// Build the job description; values unknown at plan time are known now.
+	// Check the definition again, because values that were unknown at plan
+	// time are known now, and part.io bills every job it accepts.
+	resp.Diagnostics.Append(validateJobDefinition(plan.Nodes, plan.Output)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	desc, diags := expandJobDescription(ctx, plan.Nodes, plan.Output)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultWaitTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -207,58 +229,25 @@ func (r *renderJobResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 
-	// Wait for the render within the create timeout.
-	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	waitCtx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	job, waitErr := waitForJob(waitCtx, r.client, id)
-
-	// Save what is known about the job, whatever the wait's outcome.
-	if job != nil {
-		setJobState(&plan, job)
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	if waitErr != nil {
-		addWaitError(resp, id, job, timeout, waitErr)
-	}
+	// Wait for the render, then save what is known whatever the outcome.
+	r.waitAndSave(ctx, &plan, timeout, waitAfterCreate, &resp.State, &resp.Diagnostics)
 }
 
-// addWaitError explains why waiting for a submitted job failed and what the
-// user can do next. The job's id is in state when this is called.
-func addWaitError(resp *resource.CreateResponse, id string, job *partio.Job, timeout time.Duration, err error) {
-	switch {
-	case errors.Is(err, errJobFailed) && job != nil && job.Status == partio.StatusOverlimit:
-		resp.Diagnostics.AddError("Render job over the monthly limit",
-			fmt.Sprintf("part.io did not render job %s because the account is over its monthly usage limit. "+
-				"The job was not charged. Raise the limit or wait for the next billing month, then run "+
-				"`terraform apply` again: the resource is tainted, so a new job will be submitted.", id))
-	case errors.Is(err, errJobFailed):
-		resp.Diagnostics.AddError("Render job failed",
-			fmt.Sprintf("part.io reported status %q for job %s. Check the job's graph and params, then run "+
-				"`terraform apply` again: the resource is tainted, so a new job will be submitted.", job.Status, id))
-	case errors.Is(err, context.DeadlineExceeded):
-		resp.Diagnostics.AddError("Timed out waiting for render job",
-			fmt.Sprintf("Job %s was submitted, but it was not done within the create timeout of %s. "+
-				"Its id is saved in state and the resource is tainted. A plain `terraform apply` submits a new job. "+
-				"To keep this job instead, wait until it has finished, then run `terraform untaint` on the "+
-				"resource; the next refresh records the video URL. To wait longer next time, raise "+
-				"`timeouts.create`.", id, timeout))
-	case errors.Is(err, context.Canceled):
-		resp.Diagnostics.AddError("Stopped waiting for render job",
-			fmt.Sprintf("Job %s was submitted, but the wait was interrupted before it was done. "+
-				"Its id is saved in state and the resource is tainted. A plain `terraform apply` submits a new job. "+
-				"To keep this job instead, run `terraform untaint` on the resource once it has finished; "+
-				"the next refresh records the video URL.", id))
-	default:
-		resp.Diagnostics.AddError("Unable to wait for render job",
-			fmt.Sprintf("Job %s was submitted, but reading its status failed: %s\n\n"+
-				"Its id is saved in state and the resource is tainted. A plain `terraform apply` submits a new job. "+
-				"To keep this job instead, run `terraform untaint` on the resource once it has finished; "+
-				"the next refresh records the video URL.", id, err))
+// waitAndSave waits for the job in model within timeout, saves the job's
+// last known state to state, and reports a failed wait.
+func (r *renderJobResource) waitAndSave(ctx context.Context, model *renderJobResourceModel, timeout time.Duration,
+	phase waitPhase, state *tfsdk.State, diags *diag.Diagnostics) {
+	id := model.ID.ValueString()
+	waitCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	job, err := newJobWaiter(r.client).wait(waitCtx, id)
+
+	if job != nil {
+		setJobState(model, job)
+	}
+	diags.Append(state.Set(ctx, model)...)
+	if err != nil {
+		addWaitError(diags, phase, id, job, timeout, err)
 	}
 }
 
@@ -273,33 +262,71 @@ func (r *renderJobResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 
-	// Refresh the job's status; the definition in state stays as configured.
-	job, err := r.client.GetJob(ctx, state.ID.ValueString())
+	// Refresh the job's status.
+	id := state.ID.ValueString()
+	job, err := r.client.GetJob(ctx, id)
 	if errors.Is(err, partio.ErrNotFound) {
 		resp.Diagnostics.AddWarning("Render job not found",
 			fmt.Sprintf("part.io no longer knows job %s, so it was removed from the state. "+
-				"The next apply submits a new job.", state.ID.ValueString()))
+				"The next apply submits a new job.", id))
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read render job",
-			fmt.Sprintf("Reading job %s failed: %s", state.ID.ValueString(), err))
+			fmt.Sprintf("Reading job %s failed: %s", id, err))
 		return
+	}
+
+	// The definition stays as configured, except on import, where the
+	// state holds only the id and the definition comes from part.io.
+	if state.Nodes.IsNull() {
+		resp.Diagnostics.Append(setJobDefinition(&state, job)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 	}
 	setJobState(&state, job)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update is never called with a change to apply, because every attribute
-// that can change forces a new job. It only carries over the plan.
+// Update waits for a job that was not done when the plan was made, such as
+// a job whose create timed out and that `terraform untaint` kept. It never
+// submits a job, because a change to the JSON that part.io would receive
+// forces a new resource.
 func (r *renderJobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan renderJobResourceModel
+	var plan, state renderJobResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if r.client == nil {
+		addNotConfiguredError(&resp.Diagnostics)
+		return
+	}
+
+	// The job is the one in the state. Only timeouts, and the type of nodes
+	// without a change to their JSON, change in place.
+	plan.ID = state.ID
+	plan.Status = state.Status
+	plan.URL = state.URL
+	plan.CreatedAt = state.CreatedAt
+	if state.Status.ValueString() == partio.StatusDone {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+
+	// Wait for the same job again.
+	timeout, diags := plan.Timeouts.Update(ctx, defaultWaitTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	tflog.Info(ctx, "resuming the wait for render job", map[string]any{
+		"job_id": state.ID.ValueString(), "status": state.Status.ValueString(),
+	})
+	r.waitAndSave(ctx, &plan, timeout, waitAfterUpdate, &resp.State, &resp.Diagnostics)
 }
 
 // Delete removes the job from state only, because part.io has no call to
@@ -309,6 +336,33 @@ func (r *renderJobResource) Delete(ctx context.Context, req resource.DeleteReque
 	if diags := req.State.Get(ctx, &state); !diags.HasError() {
 		tflog.Info(ctx, "removed render job from state; part.io keeps it", map[string]any{"job_id": state.ID.ValueString()})
 	}
+}
+
+// ImportState records the job id; Read then fills in the definition from
+// the job description that part.io returns.
+func (r *renderJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// setJobDefinition copies the job description that part.io returned into
+// the model's nodes and output.
+func setJobDefinition(model *renderJobResourceModel, job *partio.Job) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if job.Description == nil {
+		diags.AddError("Unable to read render job definition",
+			fmt.Sprintf("part.io returned a description of job %s that is not a valid job description, so the "+
+				"job's nodes and output cannot be rebuilt: %q", job.ID, truncate(job.RawDescription, 200)))
+		return diags
+	}
+	nodes, err := flattenNodes(job.Description.Nodes)
+	if err != nil {
+		diags.AddError("Unable to read render job definition",
+			fmt.Sprintf("The nodes of job %s cannot be converted to Terraform values: %s", job.ID, err))
+		return diags
+	}
+	model.Nodes = nodes
+	model.Output = flattenOutput(job.Description.Output)
+	return diags
 }
 
 // setJobState copies the server's view of a job into the model.
@@ -324,44 +378,11 @@ func setJobState(model *renderJobResourceModel, job *partio.Job) {
 	}
 }
 
-// isFullyKnown reports whether a value and everything inside it is known.
-func isFullyKnown(value attr.Value) bool {
-	if value == nil {
-		return true
+// truncate shortens text to at most limit runes, marking a cut with "...".
+func truncate(text string, limit int) string {
+	runes := []rune(text)
+	if len(runes) <= limit {
+		return text
 	}
-	if value.IsUnknown() {
-		return false
-	}
-	if d, ok := value.(types.Dynamic); ok {
-		if d.IsUnderlyingValueUnknown() {
-			return false
-		}
-		return isFullyKnown(d.UnderlyingValue())
-	}
-	if fields, ok := objectFields(value); ok {
-		for _, field := range fields {
-			if !isFullyKnown(field) {
-				return false
-			}
-		}
-	}
-	if elements, ok := listElements(value); ok {
-		for _, element := range elements {
-			if !isFullyKnown(element) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func nodeIDList(nodes []partio.Node) string {
-	ids := ""
-	for i, node := range nodes {
-		if i > 0 {
-			ids += ", "
-		}
-		ids += fmt.Sprintf("%q", node.ID)
-	}
-	return ids
+	return string(runes[:limit]) + "..."
 }

@@ -182,47 +182,96 @@ resource "partio_render_job" "typed" {
 	}
 }
 
-func TestAccRenderJobUnknownOutputNode(t *testing.T) {
-	api := startTestAPI(t, 0)
+// validJobNodes and validJobOutput make a valid job of two nodes. The
+// cases of TestAccRenderJobRejectsInvalidConfig break one rule each.
+const (
+	validJobNodes = `[
+    { id = "a", type = "Maps", inputs = {}, params = { duration = "00:00:05" } },
+    { id = "b", type = "Time Shift", inputs = { A = "a" }, params = { offset = "00:00:02" } },
+  ]`
+	validJobOutput = `{ node = "b", fps = 25, width = 640, height = 360, duration = "00:00:05" }`
+)
 
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: api.providerConfig() + strings.Replace(mapsJobConfig(""),
-				`node     = "0XuOdadtQ2"`, `node     = "typo"`, 1),
-			ExpectError: regexp.MustCompile(`(?s)Unknown output node.*"typo".*"0XuOdadtQ2"`),
-		}},
-	})
-	if got := api.emulator.Submissions(); got != 0 {
-		t.Errorf("emulator saw %d submissions for an invalid job, want 0", got)
-	}
-}
-
-func TestAccRenderJobMalformedNodes(t *testing.T) {
+func TestAccRenderJobRejectsInvalidConfig(t *testing.T) {
 	api := startTestAPI(t, 0)
 	cases := map[string]struct {
-		nodes string
-		want  string
+		nodes  string
+		output string
+		want   *regexp.Regexp
 	}{
-		"not a list":   {`"Maps"`, `must be a list of node objects`},
-		"empty list":   {`[]`, `at least one node`},
-		"missing id":   {`[{ type = "Maps" }]`, `(?s)nodes\[0\]\.id.*non-empty string|(?s)Missing value.*id`},
-		"unknown key":  {`[{ id = "a", type = "Maps", position = "x" }]`, `(?s)Unsupported node key.*"position"`},
-		"inputs list":  {`[{ id = "a", type = "Maps", inputs = ["b"] }]`, `(?s)Invalid node inputs`},
-		"numeric type": {`[{ id = "a", type = 3 }]`, `(?s)must be a string, got a number`},
+		"nodes not a list": {`"Maps"`, "", wrapped("Invalid nodes", "`nodes` must be a list of node objects")},
+		"nodes empty":      {`[]`, "", wrapped("Invalid nodes", "`nodes` must contain at least one node.")},
+		"node not an object": {`["a"]`, `{ node = "a", fps = 25, width = 640, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid node", "Each node must be an object with `id`, `type`, `inputs` and `params`, got a string.")},
+		"unsupported key": {`[{ id = "b", type = "Maps", inputs = {}, params = {}, position = "x" }]`, "",
+			wrapped("Invalid node", `"position" is not one of them. Element settings belong in `+"`params`.")},
+		"missing inputs": {`[{ id = "b", type = "Maps", params = {} }]`, "",
+			wrapped("Invalid node", "nodes[0] has no `inputs`.")},
+		"missing id": {`[{ type = "Maps", inputs = {}, params = {} }]`, `{ node = "a", fps = 25, width = 640, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid node", "nodes[0] has no `id`.")},
+		"empty id": {`[{ id = "", type = "Maps", inputs = {}, params = {} }]`, `{ node = "a", fps = 25, width = 640, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid node id", "`id` must be a non-empty string.")},
+		"numeric type": {`[{ id = "b", type = 3, inputs = {}, params = {} }]`, "",
+			wrapped("Invalid node type", "`type` must be a string, got a number.")},
+		"duplicate id": {`[
+    { id = "b", type = "Maps", inputs = {}, params = {} },
+    { id = "b", type = "Maps", inputs = {}, params = {} },
+  ]`, "", wrapped("Invalid node id", `Node id "b" is used by nodes[0] and nodes[1].`)},
+		"inputs not an object": {`[{ id = "b", type = "Maps", inputs = ["a"], params = {} }]`, "",
+			wrapped("Invalid node inputs", "`inputs` must be an object mapping input names to node ids")},
+		"input names no node": {`[
+    { id = "a", type = "Maps", inputs = {}, params = {} },
+    { id = "b", type = "Time Shift", inputs = { A = "typo" }, params = {} },
+  ]`, "", wrapped("Invalid node inputs", `Input "A" of node "b" names node "typo", but no node has that id. `+
+			`Set it to the id of one of the nodes: "a", "b".`)},
+		"cycle": {`[
+    { id = "a", type = "Compose", inputs = { A = "c", B = "b" }, params = {} },
+    { id = "b", type = "Time Shift", inputs = { A = "a" }, params = {} },
+    { id = "c", type = "Maps", inputs = {}, params = {} },
+  ]`, "", wrapped("Invalid node inputs",
+			`The inputs form a cycle: "a" takes input "B" from "b", "b" takes input "A" from "a".`)},
+		"params not an object": {`[{ id = "b", type = "Maps", inputs = {}, params = "x" }]`, "",
+			wrapped("Invalid node params", "`params` must be an object of element settings")},
+		"duration param": {`[{ id = "b", type = "Maps", inputs = {}, params = { duration = "00:61:00" } }]`, "",
+			wrapped("Invalid node params", `Param "duration" is "00:61:00", but minutes and seconds must be below 60; write "01:01:00" instead.`)},
+		"output node": {"", `{ node = "typo", fps = 25, width = 640, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid output node", "`output.node` is \"typo\", but no node has that id.")},
+		"output type": {"", `{ node = "b", type = "mov", fps = 25, width = 640, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid output type", "`output.type` is \"mov\", but part.io renders only these containers: \"mp4\".")},
+		"fps": {"", `{ node = "b", fps = 0, width = 640, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid output fps", "`output.fps` is 0, but it must be a whole number of frames per second from 1 to 120.")},
+		"width": {"", `{ node = "b", fps = 25, width = 10000, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid output width", "`output.width` is 10000, but it must be a whole number of pixels from 1 to 7680.")},
+		"height": {"", `{ node = "b", fps = 25, width = 640, height = -360, duration = "00:00:05" }`,
+			wrapped("Invalid output height", "`output.height` is -360")},
+		"fractional fps": {"", `{ node = "b", fps = 29.97, width = 640, height = 360, duration = "00:00:05" }`,
+			wrapped("Invalid output fps", "`output.fps` is 29.97, but it must be a whole number of frames per second")},
+		"duration form": {"", `{ node = "b", fps = 25, width = 640, height = 360, duration = "20s" }`,
+			wrapped("Invalid output duration", "`output.duration` is \"20s\", but a length must be written as HH:MM:SS")},
+		"duration seconds": {"", `{ node = "b", fps = 25, width = 640, height = 360, duration = "00:00:90" }`,
+			wrapped("Invalid output duration", `but minutes and seconds must be below 60; write "00:01:30" instead.`)},
+		"duration zero": {"", `{ node = "b", fps = 25, width = 640, height = 360, duration = "00:00:00" }`,
+			wrapped("Invalid output duration", "a video must be longer than 00:00:00.")},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
+			nodes, output := tc.nodes, tc.output
+			if nodes == "" {
+				nodes = validJobNodes
+			}
+			if output == "" {
+				output = validJobOutput
+			}
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				Steps: []resource.TestStep{{
 					Config: api.providerConfig() + fmt.Sprintf(`
 resource "partio_render_job" "bad" {
   nodes  = %s
-  output = { node = "a", fps = 25, width = 640, height = 360, duration = "00:00:05" }
+  output = %s
 }
-`, tc.nodes),
-					ExpectError: regexp.MustCompile(tc.want),
+`, nodes, output),
+					ExpectError: tc.want,
 				}},
 			})
 		})
@@ -230,4 +279,82 @@ resource "partio_render_job" "bad" {
 	if got := api.emulator.Submissions(); got != 0 {
 		t.Errorf("emulator saw %d submissions for invalid jobs, want 0", got)
 	}
+}
+
+func TestAccRenderJobValidConfigPasses(t *testing.T) {
+	api := startTestAPI(t, 0)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: api.providerConfig() + fmt.Sprintf(`
+resource "partio_render_job" "good" {
+  nodes  = %s
+  output = %s
+}
+`, validJobNodes, validJobOutput),
+			Check: resource.TestCheckResourceAttr("partio_render_job.good", "status", "done"),
+		}},
+	})
+	if got := api.emulator.Submissions(); got != 1 {
+		t.Errorf("emulator saw %d submissions, want 1", got)
+	}
+}
+
+// TestAccRenderJobUnknownValuesCheckedAtApply uses values that are unknown
+// while planning: validation skips them, and Create checks them before it
+// submits anything.
+func TestAccRenderJobUnknownValuesCheckedAtApply(t *testing.T) {
+	config := func(api *testAPI, duration string) string {
+		return api.providerConfig() + fmt.Sprintf(`
+resource "terraform_data" "late" {
+  input = { id = "late", place = "Mannheim", duration = %q }
+}
+
+resource "partio_render_job" "late" {
+  nodes = [
+    { id = terraform_data.late.output.id, type = "Maps", inputs = {}, params = { position = terraform_data.late.output.place } },
+    { id = "shift", type = "Time Shift", inputs = { A = terraform_data.late.output.id }, params = {} },
+  ]
+  output = {
+    node     = terraform_data.late.output.id
+    fps      = 25
+    width    = 640
+    height   = 360
+    duration = terraform_data.late.output.duration
+  }
+}
+`, duration)
+	}
+
+	t.Run("valid once known", func(t *testing.T) {
+		api := startTestAPI(t, 0)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: config(api, "00:00:05"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue("partio_render_job.late", tfjsonpath.New("output").AtMapKey("duration")),
+				}},
+				Check: resource.TestCheckResourceAttr("partio_render_job.late", "status", "done"),
+			}},
+		})
+		jobs := api.emulator.Jobs()
+		if len(jobs) != 1 || !strings.Contains(string(jobs[0].Description), `"position":"Mannheim"`) {
+			t.Errorf("emulator jobs = %d, want 1 with the position known at apply", len(jobs))
+		}
+	})
+
+	t.Run("invalid once known", func(t *testing.T) {
+		api := startTestAPI(t, 0)
+		resource.Test(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviderFactories,
+			Steps: []resource.TestStep{{
+				Config:      config(api, "00:00:75"),
+				ExpectError: wrapped("Invalid output duration", "`output.duration` is \"00:00:75\""),
+			}},
+		})
+		if got := api.emulator.Submissions(); got != 0 {
+			t.Errorf("emulator saw %d submissions for a job invalid at apply, want 0", got)
+		}
+	})
 }
