@@ -51,7 +51,9 @@ func newWaitTest(t *testing.T, renderTime time.Duration) *waitTest {
 		server.Close()
 		_ = emu.Close()
 	})
-	client, err := partio.NewClient(partio.Config{Endpoint: server.URL, Token: testToken})
+	// The client's own retries are off, so that the waiter sees every
+	// transient error that the emulator injects.
+	client, err := partio.NewClient(partio.Config{Endpoint: server.URL, Token: testToken, Retry: &partio.RetryPolicy{}})
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -213,7 +215,7 @@ func TestJobWaiterRetriesWithoutAnswer(t *testing.T) {
 	// A listener that is closed at once refuses every connection.
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	client, err := partio.NewClient(partio.Config{Endpoint: closed.URL, Token: testToken})
+	client, err := partio.NewClient(partio.Config{Endpoint: closed.URL, Token: testToken, Retry: &partio.RetryPolicy{}})
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
