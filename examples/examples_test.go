@@ -162,6 +162,134 @@ func TestExampleRenderJobResource(t *testing.T) {
 	destroy(t, session)
 }
 
+// submitExampleJob submits the job of the render job resource example
+// directly to the session's emulator and waits until it is done, as a job
+// made outside this configuration would be.
+func submitExampleJob(t *testing.T, session *localrun.Session) string {
+	t.Helper()
+	ctx := testContext(t)
+	client, err := partio.NewClient(partio.Config{Endpoint: session.Endpoint, Token: localrun.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := client.SubmitJob(ctx, partio.JobDescription{
+		Nodes: []partio.Node{{
+			ID:     "map",
+			Type:   "Maps",
+			Params: map[string]any{"duration": "00:00:20", "position": "Weinheim"},
+		}},
+		Output: partio.Output{
+			Node: "map", Type: "mp4", FPS: 25, Width: 640, Height: 360,
+			Duration: "00:00:20", Name: "Weinheim", Test: true,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		job, err := client.GetJob(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if job.Status == partio.StatusDone {
+			return id
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("job %s is not done: %v", id, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// importCommand returns the arguments of the terraform command in an
+// example's import.sh, with the example job id replaced by id.
+func importCommand(t *testing.T, file, id string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 1 && fields[0] == "terraform" && fields[1] == "import" {
+			args := append([]string{"import", "-input=false", "-no-color"}, fields[2:]...)
+			args[len(args)-1] = strings.ReplaceAll(args[len(args)-1], exampleJobID, id)
+			return args
+		}
+	}
+	t.Fatalf("%s has no terraform import command", file)
+	return nil
+}
+
+// exampleJobID is the job id that the import examples show.
+const exampleJobID = "DPcM0BJV"
+
+func TestExampleRenderJobImportCommand(t *testing.T) {
+	session := startExample(t, "resources/partio_render_job")
+	if err := os.Remove(filepath.Join(session.Dir, "import-by-string-id.tf")); err != nil {
+		t.Fatal(err)
+	}
+	id := submitExampleJob(t, session)
+
+	args := importCommand(t, filepath.Join(session.Dir, "import.sh"), id)
+	if _, err := session.Terraform(testContext(t), args...); err != nil {
+		t.Fatal(err)
+	}
+	// The imported job matches the configuration, so nothing is submitted;
+	// only the timeouts, which part.io does not store, are written to state.
+	if _, err := session.Terraform(testContext(t), "apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatal(err)
+	}
+	if got := session.Emulator.Submissions(); got != 1 {
+		t.Errorf("emulator saw %d submissions, want only the imported job", got)
+	}
+	if got := outputString(t, session, "map_video_url"); !strings.Contains(got, id) {
+		t.Errorf("map_video_url = %q, want the imported job's video", got)
+	}
+}
+
+func TestExampleRenderJobImportBlock(t *testing.T) {
+	session := startExample(t, "resources/partio_render_job")
+	id := submitExampleJob(t, session)
+	block := filepath.Join(session.Dir, "import-by-string-id.tf")
+	data, err := os.ReadFile(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(block, []byte(strings.ReplaceAll(string(data), exampleJobID, id)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := session.Terraform(testContext(t), "apply", "-auto-approve", "-input=false", "-no-color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "1 imported, 0 added") {
+		t.Errorf("apply did not report one import and no new resource:\n%s", out)
+	}
+	if got := session.Emulator.Submissions(); got != 1 {
+		t.Errorf("emulator saw %d submissions, want only the imported job", got)
+	}
+}
+
+func TestExampleRenderJobDataSource(t *testing.T) {
+	session := startExample(t, "data-sources/partio_render_job")
+	id := submitExampleJob(t, session)
+	vars := []string{"-var", "job_id=" + id}
+	applyAndReplan(t, session, vars...)
+
+	if got := outputString(t, session, "intro_status"); got != "done" {
+		t.Errorf("intro_status = %q, want done", got)
+	}
+	if got := outputString(t, session, "intro_video_url"); !strings.Contains(got, id) {
+		t.Errorf("intro_video_url = %q, want the job's video", got)
+	}
+	if got := session.Emulator.Submissions(); got != 1 {
+		t.Errorf("emulator saw %d submissions, want 1: reading a job submits nothing", got)
+	}
+}
+
 func TestExampleLocalizedMaps(t *testing.T) {
 	session := startExample(t, "modules/localized-maps")
 	applyAndReplan(t, session)

@@ -75,8 +75,8 @@ func (r *assetResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				MarkdownDescription: "Path of a local file to upload, relative to the directory Terraform runs in " +
 					"(use `${path.module}/...` inside a module). Every plan reads the file to compute its SHA-256, " +
 					"so new bytes plan a new upload, while a new path to a file with the same bytes and file name " +
-					"does not. The file must exist, be readable and not be empty at every plan while this resource " +
-					"exists. Exactly one of `source`, `content` and `content_base64` must be set.",
+					"does not. The file must exist, be readable and not be empty when it is uploaded; if it is deleted " +
+					"later, the plan warns and plans no change to the asset. Exactly one of `source`, `content` and `content_base64` must be set.",
 				Optional: true,
 			},
 			"content": schema.StringAttribute{

@@ -57,8 +57,12 @@ func (p *partioProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 
 func (p *partioProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "The part.io provider uploads media files and renders videos " +
-			"with the [part.io](https://part.io) API.\n\n" + retryRulesDescription,
+		MarkdownDescription: "[part.io](https://part.io) renders videos from a graph of elements (\"nodes\"): " +
+			"maps, images, clips and HTML lower thirds, composed and cut together. This provider uploads the " +
+			"media files a graph uses (`partio_asset`), submits render jobs and waits for them " +
+			"(`partio_render_job`), and exposes the finished video URLs to the rest of the configuration. " +
+			"The `partio_render_job` data source reads any job by its id.\n\n" +
+			"**Retries.** " + retryRulesDescription,
 		Attributes: map[string]schema.Attribute{
 			"token": schema.StringAttribute{
 				MarkdownDescription: "API token from the part.io account's API settings page. " +
@@ -75,7 +79,7 @@ func (p *partioProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Number of times a failed API request is sent again, "+
-					"from 0 (no retries) to %d. Defaults to `%d`. Which failures are retried is described above.",
+					"from 0 (no retries) to %d. Defaults to `%d`. Which failures are retried is described under Retries above.",
 					maxMaxRetries, partio.DefaultMaxRetries),
 				Optional: true,
 			},
