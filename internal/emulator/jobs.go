@@ -226,13 +226,7 @@ func (e *Emulator) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	e.mu.Lock()
-	j, found := e.jobs[id]
-	var record JobRecord
-	if found {
-		record = e.recordLocked(j)
-	}
-	e.mu.Unlock()
+	record, found := e.Job(id)
 
 	if !found {
 		if e.unknownJobAs404 {
@@ -266,13 +260,7 @@ func (e *Emulator) handleVideo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	e.mu.Lock()
-	j, found := e.jobs[id]
-	var record JobRecord
-	if found {
-		record = e.recordLocked(j)
-	}
-	e.mu.Unlock()
+	record, found := e.Job(id)
 
 	if !found || record.Status != StatusDone {
 		writeError(w, http.StatusNotFound, "no rendered video for job %s", id)
@@ -379,18 +367,7 @@ func (e *Emulator) Job(id string) (JobRecord, bool) {
 // SetJobFailure. A job set to "done" gets a video URL. It fails when the job
 // does not exist or status is empty.
 func (e *Emulator) SetJobStatus(id, status string) error {
-	if status == "" {
-		return errors.New("emulator: invalid status: must not be empty")
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	j, found := e.jobs[id]
-	if !found {
-		return fmt.Errorf("emulator: job %s not found", id)
-	}
-	j.forcedStatus = status
-	j.failureReason = ""
-	return nil
+	return e.SetJobFailure(id, status, "")
 }
 
 // DeleteJob removes a job, as if the server had lost it, and reports whether
