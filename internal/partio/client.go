@@ -223,7 +223,7 @@ func (c *Client) SubmitJob(ctx context.Context, desc JobDescription) (string, er
 		ID string `json:"id"`
 	}
 	if err := c.doJSON(ctx, http.MethodPost, "/job", nil, desc, &answer); err != nil {
-		if mayHaveCreatedJob(err) {
+		if MayHaveCreatedJob(err) {
 			return "", fmt.Errorf("%w. A job may exist although no id came back: look for it among the jobs of "+
 				"the part.io account before submitting it again, because every job is billed", err)
 		}
@@ -235,11 +235,11 @@ func (c *Client) SubmitJob(ctx context.Context, desc JobDescription) (string, er
 	return answer.ID, nil
 }
 
-// mayHaveCreatedJob reports whether a failed submission may have created a
+// MayHaveCreatedJob reports whether a failed submission may have created a
 // job: the request was sent but no answer came, the answer could not be
 // read, or the server failed in a way that does not say whether it
 // processed the request.
-func mayHaveCreatedJob(err error) bool {
+func MayHaveCreatedJob(err error) bool {
 	if reqErr, ok := errors.AsType[*RequestError](err); ok {
 		return reqErr.Sent
 	}

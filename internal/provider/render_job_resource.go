@@ -213,10 +213,14 @@ func (r *renderJobResource) Create(ctx context.Context, req resource.CreateReque
 	// leaves the job in state instead of losing track of it.
 	id, err := r.client.SubmitJob(ctx, desc)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to submit render job",
-			fmt.Sprintf("part.io did not accept the job: %s\n\nNo job id was returned, so nothing was saved in state. "+
-				"If the request timed out after it was sent, a job may exist anyway; "+
-				"check the account's jobs before applying again.", err))
+		detail := fmt.Sprintf("part.io did not accept the job: %s\n\nNo job was created, so nothing was saved in "+
+			"state. Fix the cause above and apply again.", err)
+		if partio.MayHaveCreatedJob(err) {
+			detail = fmt.Sprintf("Submitting the job failed: %s\n\nNo job id came back, so nothing was saved in "+
+				"state. Another apply submits the job again, which is a second billed job if part.io did "+
+				"create this one.", err)
+		}
+		resp.Diagnostics.AddError("Unable to submit render job", detail)
 		return
 	}
 	tflog.Info(ctx, "submitted render job", map[string]any{"job_id": id})

@@ -3,6 +3,7 @@ package provider
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/partio/terraform-provider-partio/internal/emulator"
 )
 
 // mapsJobConfig is the Maps job of the part.io documentation, rendering
@@ -357,4 +360,38 @@ resource "partio_render_job" "late" {
 			t.Errorf("emulator saw %d submissions for a job invalid at apply, want 0", got)
 		}
 	})
+}
+
+func TestAccRenderJobSubmitRejected(t *testing.T) {
+	api := startTestAPI(t, 0)
+	api.emulator.AddFault(emulator.Fault{Method: http.MethodPost, PathPrefix: "/job", Count: 1,
+		Status: http.StatusBadRequest, Body: `{"error":"unsupported element"}`})
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      api.providerConfig() + mapsJobConfig(""),
+			ExpectError: regexp.MustCompile(`(?s)Unable to submit render job.*unsupported element.*No job was\s+created`),
+		}},
+	})
+	if got := api.emulator.Submissions(); got != 0 {
+		t.Errorf("emulator saw %d submissions, want 0", got)
+	}
+}
+
+func TestAccRenderJobSubmitLostAnswer(t *testing.T) {
+	api := startTestAPI(t, 0)
+	// The job is created, but the connection closes before the answer.
+	api.emulator.AddFault(emulator.Fault{Method: http.MethodPost, PathPrefix: "/job", Count: 1, ResetAfterProcessing: true})
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      api.providerConfig() + mapsJobConfig(""),
+			ExpectError: regexp.MustCompile(`(?s)Unable to submit render job.*A job may\s+exist.*No job id came back`),
+		}},
+	})
+	if got := api.emulator.Submissions(); got != 1 {
+		t.Errorf("emulator saw %d submissions, want exactly 1: the submission must not be retried", got)
+	}
 }
