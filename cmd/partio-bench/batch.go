@@ -32,6 +32,8 @@ type batchFigures struct {
 	requests      *figure
 	statusPerJob  *figure
 	noticed       *figure
+	cpu           *figure
+	providerCPU   *figure
 	treePeak      *figure
 	providerPeak  *figure
 	terraformPeak *figure
@@ -75,6 +77,8 @@ func (b *bench) batchSection(ctx context.Context, _ *testFiles) (*section, error
 		requests:      tbl.newFigure("terraform apply: requests sent", unitCount),
 		statusPerJob:  tbl.newFigure("terraform apply: status requests per job (mean)", unitCount),
 		noticed:       tbl.newFigure("terraform apply: noticed after done (mean)", unitSeconds),
+		cpu:           tbl.newFigure("terraform apply: terraform CPU time, without the provider", unitSeconds),
+		providerCPU:   tbl.newFigure("terraform apply: provider CPU time", unitSeconds),
 		treePeak:      tbl.newFigure("terraform apply: process tree peak memory", unitBytes),
 		providerPeak:  tbl.newFigure("terraform apply: provider peak memory", unitBytes),
 		terraformPeak: tbl.newFigure("terraform apply: terraform peak memory", unitBytes),
@@ -84,6 +88,7 @@ func (b *bench) batchSection(ctx context.Context, _ *testFiles) (*section, error
 		requests:     tbl.newFigure("curl script: requests sent", unitCount),
 		statusPerJob: tbl.newFigure("curl script: status requests per job (mean)", unitCount),
 		noticed:      tbl.newFigure("curl script: noticed after done (mean)", unitSeconds),
+		cpu:          tbl.newFigure("curl script: CPU time of all its processes", unitSeconds),
 		treePeak:     tbl.newFigure("curl script: process tree peak memory", unitBytes),
 		largestPeak:  tbl.newFigure("curl script: largest process peak memory", unitBytes),
 	}
@@ -138,6 +143,8 @@ func (b *bench) batchWithTerraform(ctx context.Context, figures batchFigures) ([
 	figures.requests.add(float64(session.counter.total(nil)))
 	figures.statusPerJob.add(float64(session.counter.count("GET /job", nil)) / float64(cfg.batchJobs))
 	figures.noticed.addDuration(noticed)
+	figures.cpu.addDuration(used.cpu - used.providerCPU)
+	figures.providerCPU.addDuration(used.providerCPU)
 	figures.treePeak.add(float64(used.treePeak))
 	figures.providerPeak.add(float64(used.providerPeak))
 	figures.terraformPeak.add(float64(used.rootPeak))
@@ -176,6 +183,7 @@ func (b *bench) batchWithCurl(ctx context.Context, script string, figures batchF
 	figures.requests.add(float64(session.counter.total(nil)))
 	figures.statusPerJob.add(float64(session.counter.count("GET /job", nil)) / float64(cfg.batchJobs))
 	figures.noticed.addDuration(noticed)
+	figures.cpu.addDuration(used.cpu)
 	figures.treePeak.add(float64(used.treePeak))
 	figures.largestPeak.add(float64(used.rusagePeak))
 	return session.Emulator.Jobs(), nil

@@ -56,6 +56,9 @@ func (b *bench) hashingSection(ctx context.Context, files *testFiles) (*section,
 	bigPlan := tbl.newFigure("terraform plan, "+formatSize(size)+" source: wall time", unitSeconds)
 	smallPlan := tbl.newFigure(fmt.Sprintf("terraform plan, %d-byte source: wall time", smallSourceSize), unitSeconds)
 	shaTime := tbl.newFigure("sha256sum: wall time", unitSeconds)
+	bigCPU := tbl.newFigure("terraform plan, "+formatSize(size)+" source: provider CPU time", unitSeconds)
+	smallCPU := tbl.newFigure(fmt.Sprintf("terraform plan, %d-byte source: provider CPU time", smallSourceSize), unitSeconds)
+	shaCPU := tbl.newFigure("sha256sum: CPU time", unitSeconds)
 	bigRead := tbl.newFigure("terraform plan, "+formatSize(size)+" source: provider read", unitBytes)
 	bigPeak := tbl.newFigure("terraform plan, "+formatSize(size)+" source: provider peak memory", unitBytes)
 	for run := 1; run <= b.cfg.runs; run++ {
@@ -65,6 +68,7 @@ func (b *bench) hashingSection(ctx context.Context, files *testFiles) (*section,
 			return nil, fmt.Errorf("plan of the unchanged %s asset: %w", formatSize(size), err)
 		}
 		bigPlan.addDuration(used.elapsed)
+		bigCPU.addDuration(used.providerCPU)
 		bigRead.add(float64(used.providerRead))
 		bigPeak.add(float64(used.providerPeak))
 
@@ -73,18 +77,20 @@ func (b *bench) hashingSection(ctx context.Context, files *testFiles) (*section,
 			return nil, fmt.Errorf("plan of the unchanged small asset: %w", err)
 		}
 		smallPlan.addDuration(used.elapsed)
+		smallCPU.addDuration(used.providerCPU)
 
 		cmd := exec.CommandContext(ctx, "sha256sum", bigPath)
 		var stdout bytes.Buffer
 		cmd.Stdout = &stdout
-		elapsed, _, err := runTimed(cmd)
+		used, err = runTimed(cmd)
 		if err != nil {
 			return nil, fmt.Errorf("sha256sum %s: %w", bigPath, err)
 		}
 		if digest, _, _ := strings.Cut(stdout.String(), " "); digest != bigAsset.SHA256 {
 			return nil, fmt.Errorf("sha256sum printed %q, but the emulator stored SHA-256 %s", stdout.String(), bigAsset.SHA256)
 		}
-		shaTime.addDuration(elapsed)
+		shaTime.addDuration(used.elapsed)
+		shaCPU.addDuration(used.cpu)
 	}
 
 	planRatio := ratio(bigPlan, shaTime)

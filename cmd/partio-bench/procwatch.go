@@ -32,6 +32,12 @@ type usage struct {
 	// providerRead is the sum of rchar over the provider processes: the
 	// bytes they read from files, pipes and sockets.
 	providerRead int64
+	// providerCPU is the CPU time (user and system) of the provider
+	// processes, as last read before each exited.
+	providerCPU time.Duration
+	// cpu is the CPU time (user and system) of the command and of the
+	// descendants it waited for, from wait4.
+	cpu time.Duration
 	// providerProcesses counts the provider processes that were seen.
 	providerProcesses int
 	// treePeak is the highest sum of VmRSS over the command and all its
@@ -82,6 +88,7 @@ func runWatched(cmd *exec.Cmd, opts watchOptions) (usage, error) {
 	result.finished = finished
 	if rusage, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		result.rusagePeak = rusage.Maxrss * 1024 // Linux reports kilobytes.
+		result.cpu = time.Duration(rusage.Utime.Nano() + rusage.Stime.Nano())
 	}
 	return result, waitErr
 }
@@ -95,6 +102,7 @@ type sampler struct {
 	treePeak      int64
 	providerPeaks map[int]int64
 	providerReads map[int]int64
+	providerCPUs  map[int]time.Duration
 }
 
 func newSampler(root int, providerExe string) *sampler {
@@ -103,6 +111,7 @@ func newSampler(root int, providerExe string) *sampler {
 		providerExe:   providerExe,
 		providerPeaks: map[int]int64{},
 		providerReads: map[int]int64{},
+		providerCPUs:  map[int]time.Duration{},
 	}
 }
 
@@ -126,6 +135,9 @@ func (s *sampler) sample() {
 		if read, err := readIOChars(pid); err == nil {
 			s.providerReads[pid] = max(s.providerReads[pid], read)
 		}
+		if cpu, err := readCPUTime(pid); err == nil {
+			s.providerCPUs[pid] = max(s.providerCPUs[pid], cpu)
+		}
 	}
 	s.treePeak = max(s.treePeak, tree)
 }
@@ -135,6 +147,7 @@ func (s *sampler) result() usage {
 	for pid, peak := range s.providerPeaks {
 		u.providerPeak = max(u.providerPeak, peak)
 		u.providerRead += s.providerReads[pid]
+		u.providerCPU += s.providerCPUs[pid]
 	}
 	return u
 }
@@ -164,22 +177,62 @@ func descendants(root int) []int {
 	return tree
 }
 
-// readParent returns the parent id from /proc/PID/stat, whose second field
-// (the command name in parentheses) may itself contain spaces and ")".
+// readParent returns the parent id from /proc/PID/stat.
 func readParent(pid int) (int, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	fields, err := readStatFields(pid)
 	if err != nil {
 		return 0, err
 	}
+	return strconv.Atoi(fields[statParent])
+}
+
+// clockTicksPerSecond is USER_HZ, the unit of the times in /proc/PID/stat.
+// NOTE: it is 100 on Linux for every common architecture, but the exact
+// value is sysconf(_SC_CLK_TCK), which Go cannot read without cgo.
+const clockTicksPerSecond = 100
+
+// readCPUTime returns the user and system time of a process from
+// /proc/PID/stat, which counts every thread.
+func readCPUTime(pid int) (time.Duration, error) {
+	fields, err := readStatFields(pid)
+	if err != nil {
+		return 0, err
+	}
+	user, err := strconv.ParseInt(fields[statUserTime], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	system, err := strconv.ParseInt(fields[statSystemTime], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(user+system) * time.Second / clockTicksPerSecond, nil
+}
+
+// Indexes into the fields that readStatFields returns, which start at the
+// third field of /proc/PID/stat (see proc_pid_stat(5)).
+const (
+	statParent     = 1
+	statUserTime   = 11
+	statSystemTime = 12
+)
+
+// readStatFields returns the fields of /proc/PID/stat after the command
+// name, which is in parentheses and may itself contain spaces and ")".
+func readStatFields(pid int) ([]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
 	end := bytes.LastIndexByte(data, ')')
 	if end < 0 {
-		return 0, errors.New("malformed stat")
+		return nil, errors.New("malformed stat")
 	}
 	fields := strings.Fields(string(data[end+1:]))
-	if len(fields) < 2 {
-		return 0, errors.New("malformed stat")
+	if len(fields) <= statSystemTime {
+		return nil, errors.New("malformed stat")
 	}
-	return strconv.Atoi(fields[1])
+	return fields, nil
 }
 
 // processStatus holds the memory lines of /proc/PID/status, in bytes.

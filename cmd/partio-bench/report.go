@@ -47,6 +47,10 @@ func renderReport(cfg config, m machine, sections []*section, took time.Duration
 	w("- The emulator (`internal/emulator`) runs inside partio-bench and serves on `127.0.0.1`; the provider, `terraform`, `curl` " +
 		"and the script are separate processes talking to it over loopback. Terraform uses the local build through `dev_overrides` " +
 		"and downloads nothing.\n")
+	w("- CPU time is user plus system time. For a command that partio-bench starts it comes from wait4 and includes the " +
+		"descendants that the command waited for. For a provider process it is `utime` plus `stime` of `/proc/PID/stat`, " +
+		"last read before the process exited; \"terraform CPU time, without the provider\" is the first minus the second. " +
+		"On a shared machine CPU times vary less than wall times.\n")
 	w("- Test files are pseudo-random bytes. Nothing is dropped from the page cache, so files are read warm after the first run.\n")
 	w("- The machine may run other work at the same time; the load average above shows how busy it was.\n\n")
 

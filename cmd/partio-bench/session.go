@@ -60,7 +60,14 @@ func (b *bench) startSession(renderTime time.Duration, files map[string]string) 
 // process and of the provider processes it starts. Exit code 2 of a plan
 // with -detailed-exitcode is returned as errPlanHasChanges.
 func (b *bench) terraform(ctx context.Context, s *benchSession, args ...string) (usage, error) {
+	return b.terraformWithEnv(ctx, s, nil, args...)
+}
+
+// terraformWithEnv is terraform with extra environment variables, such as
+// "TF_LOG_SDK=OFF".
+func (b *bench) terraformWithEnv(ctx context.Context, s *benchSession, env []string, args ...string) (usage, error) {
 	cmd := s.Command(ctx, args...)
+	cmd.Env = append(cmd.Env, env...)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	used, err := runWatched(cmd, watchOptions{providerExe: b.providerExe, interval: terraformSampleInterval})
@@ -213,17 +220,18 @@ func (f *testFiles) remove() {
 	_ = os.RemoveAll(f.dir)
 }
 
-// runTimed runs a command that starts no children of interest and returns
-// its wall time and peak resident set (wait4 ru_maxrss) in bytes.
-func runTimed(cmd *exec.Cmd) (time.Duration, int64, error) {
+// runTimed runs a command without sampling /proc and returns its wall
+// time, and its peak resident set and CPU time from wait4.
+func runTimed(cmd *exec.Cmd) (usage, error) {
 	started := time.Now()
 	err := cmd.Run()
-	elapsed := time.Since(started)
-	var peak int64
+	used := usage{finished: time.Now()}
+	used.elapsed = used.finished.Sub(started)
 	if cmd.ProcessState != nil {
 		if rusage, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			peak = rusage.Maxrss * 1024 // Linux reports kilobytes.
+			used.rusagePeak = rusage.Maxrss * 1024 // Linux reports kilobytes.
+			used.cpu = time.Duration(rusage.Utime.Nano() + rusage.Stime.Nano())
 		}
 	}
-	return elapsed, peak, err
+	return used, err
 }

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/partio/terraform-provider-partio/internal/localrun"
 	"github.com/partio/terraform-provider-partio/internal/partio"
@@ -128,6 +127,9 @@ func (b *bench) uploadSection(ctx context.Context, files *testFiles) (*section, 
 		clientTimes = tbl.newFigure("UploadFile helper: wall time", unitSeconds)
 		curlTimes = tbl.newFigure("curl -T: wall time", unitSeconds)
 		applyTimes := tbl.newFigure("terraform apply (one partio_asset): wall time", unitSeconds)
+		clientCPU := tbl.newFigure("UploadFile helper: CPU time", unitSeconds)
+		curlCPU := tbl.newFigure("curl -T: CPU time", unitSeconds)
+		providerCPU := tbl.newFigure("terraform apply: provider CPU time", unitSeconds)
 		clientPeak := tbl.newFigure("UploadFile helper: peak memory", unitBytes)
 		curlPeak := tbl.newFigure("curl -T: peak memory", unitBytes)
 		providerPeak := tbl.newFigure("terraform apply: provider peak memory", unitBytes)
@@ -140,7 +142,7 @@ func (b *bench) uploadSection(ctx context.Context, files *testFiles) (*section, 
 			b.logf("upload %s run %d/%d", formatSize(size), run, b.cfg.runs)
 
 			// The provider's client, in a process of its own.
-			elapsed, peak, result, err := b.uploadWithHelper(ctx, client, path, uploadFilename)
+			used, result, err := b.uploadWithHelper(ctx, client, path, uploadFilename)
 			if err != nil {
 				return nil, err
 			}
@@ -151,25 +153,27 @@ func (b *bench) uploadSection(ctx context.Context, files *testFiles) (*section, 
 			if err := checkStoredAsset(session, uploadFilename, want); err != nil {
 				return nil, err
 			}
-			clientTimes.addDuration(elapsed)
-			clientPeak.add(float64(peak))
+			clientTimes.addDuration(used.elapsed)
+			clientCPU.addDuration(used.cpu)
+			clientPeak.add(float64(used.rusagePeak))
 
 			// curl, to a URL requested the same way.
-			elapsed, peak, err = uploadWithCurl(ctx, client, path, uploadFilename)
+			used, err = uploadWithCurl(ctx, client, path, uploadFilename)
 			if err != nil {
 				return nil, err
 			}
 			if err := checkStoredAsset(session, uploadFilename, want); err != nil {
 				return nil, err
 			}
-			curlTimes.addDuration(elapsed)
-			curlPeak.add(float64(peak))
+			curlTimes.addDuration(used.elapsed)
+			curlCPU.addDuration(used.cpu)
+			curlPeak.add(float64(used.rusagePeak))
 
 			// The whole terraform apply.
 			if err := removeState(session); err != nil {
 				return nil, err
 			}
-			used, err := b.terraform(ctx, session, "apply", "-auto-approve", "-input=false", "-no-color")
+			used, err = b.terraform(ctx, session, "apply", "-auto-approve", "-input=false", "-no-color")
 			if err != nil {
 				return nil, err
 			}
@@ -177,6 +181,7 @@ func (b *bench) uploadSection(ctx context.Context, files *testFiles) (*section, 
 				return nil, err
 			}
 			applyTimes.addDuration(used.elapsed)
+			providerCPU.addDuration(used.providerCPU)
 			providerPeak.add(float64(used.providerPeak))
 			terraformPeak.add(float64(used.rootPeak))
 			providerRead.add(float64(used.providerRead))
@@ -209,14 +214,14 @@ func (b *bench) uploadSection(ctx context.Context, files *testFiles) (*section, 
 }
 
 // uploadWithHelper runs the upload helper on a new signed URL.
-func (b *bench) uploadWithHelper(ctx context.Context, client *partio.Client, path, filename string) (time.Duration, int64, partio.UploadResult, error) {
+func (b *bench) uploadWithHelper(ctx context.Context, client *partio.Client, path, filename string) (usage, partio.UploadResult, error) {
 	signedURL, err := client.RequestUploadURL(ctx, filename, uploadContentType)
 	if err != nil {
-		return 0, 0, partio.UploadResult{}, err
+		return usage{}, partio.UploadResult{}, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return 0, 0, partio.UploadResult{}, err
+		return usage{}, partio.UploadResult{}, err
 	}
 	cmd := exec.CommandContext(ctx, self)
 	cmd.Env = append(os.Environ(),
@@ -226,32 +231,32 @@ func (b *bench) uploadWithHelper(ctx context.Context, client *partio.Client, pat
 	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	elapsed, peak, err := runTimed(cmd)
+	used, err := runTimed(cmd)
 	if err != nil {
-		return 0, 0, partio.UploadResult{}, fmt.Errorf("upload helper: %w\n%s", err, stderr.String())
+		return usage{}, partio.UploadResult{}, fmt.Errorf("upload helper: %w\n%s", err, stderr.String())
 	}
 	var result partio.UploadResult
 	if _, err := fmt.Sscan(stdout.String(), &result.Size, &result.SHA256); err != nil {
-		return 0, 0, partio.UploadResult{}, fmt.Errorf("upload helper printed %q, want the size and SHA-256: %w", stdout.String(), err)
+		return usage{}, partio.UploadResult{}, fmt.Errorf("upload helper printed %q, want the size and SHA-256: %w", stdout.String(), err)
 	}
-	return elapsed, peak, result, nil
+	return used, result, nil
 }
 
 // uploadWithCurl uploads a file with curl to a new signed URL.
-func uploadWithCurl(ctx context.Context, client *partio.Client, path, filename string) (time.Duration, int64, error) {
+func uploadWithCurl(ctx context.Context, client *partio.Client, path, filename string) (usage, error) {
 	signedURL, err := client.RequestUploadURL(ctx, filename, uploadContentType)
 	if err != nil {
-		return 0, 0, err
+		return usage{}, err
 	}
 	cmd := exec.CommandContext(ctx, "curl", "-sS", "--fail", "-o", "/dev/null", "-T", path,
 		"-H", "Content-Type: "+uploadContentType, signedURL)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	elapsed, peak, err := runTimed(cmd)
+	used, err := runTimed(cmd)
 	if err != nil {
-		return 0, 0, fmt.Errorf("curl upload of %s: %w\n%s", path, err, stderr.String())
+		return usage{}, fmt.Errorf("curl upload of %s: %w\n%s", path, err, stderr.String())
 	}
-	return elapsed, peak, nil
+	return used, nil
 }
 
 // checkStoredAsset checks that the emulator stored the expected bytes.
