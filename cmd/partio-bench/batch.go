@@ -116,8 +116,10 @@ func (b *bench) batchSection(ctx context.Context, _ *testFiles) (*section, error
 			unitCount.format(tf.requests.median()), unitCount.format(sh.requests.median()),
 			unitBytes.format(tf.treePeak.median()), unitBytes.format(sh.treePeak.median())),
 		met: wallRatio <= 1.2,
-		note: fmt.Sprintf("On average the provider noticed a done job %s after it was done, the script %s.",
-			unitSeconds.format(tf.noticed.median()), unitSeconds.format(sh.noticed.median())),
+		note: fmt.Sprintf("On average the provider noticed a done job %s after it was done, the script %s. "+
+			"Terraform and the provider used %s of CPU, the script's processes %s.",
+			unitSeconds.format(tf.noticed.median()), unitSeconds.format(sh.noticed.median()),
+			unitSeconds.format(tf.cpu.median()+tf.providerCPU.median()), unitSeconds.format(sh.cpu.median())),
 	})
 	return sec, nil
 }

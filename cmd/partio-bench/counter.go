@@ -85,14 +85,17 @@ func (c *requestCounter) statusRequests(id string) []time.Time {
 }
 
 // minInterval returns the shortest time between two consecutive status
-// requests of a job, and false when there were fewer than two.
-func minInterval(times []time.Time) (time.Duration, bool) {
+// requests of a job and the number of the first of the two, counted from
+// 1. It returns false when there were fewer than two requests.
+func minInterval(times []time.Time) (time.Duration, int, bool) {
 	if len(times) < 2 {
-		return 0, false
+		return 0, 0, false
 	}
-	shortest := times[1].Sub(times[0])
+	shortest, position := times[1].Sub(times[0]), 1
 	for i := 2; i < len(times); i++ {
-		shortest = min(shortest, times[i].Sub(times[i-1]))
+		if interval := times[i].Sub(times[i-1]); interval < shortest {
+			shortest, position = interval, i
+		}
 	}
-	return shortest, true
+	return shortest, position, true
 }

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -262,6 +263,8 @@ func parseSizes(value string) ([]int64, error) {
 		}
 		sizes = append(sizes, int64(mib*mebibyte))
 	}
+	// The last size is taken as the largest.
+	slices.Sort(sizes)
 	return sizes, nil
 }
 

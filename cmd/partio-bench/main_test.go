@@ -222,11 +222,11 @@ func TestBenchWritesEverySection(t *testing.T) {
 	}
 
 	// The summary lists every target with a result: two for uploads, one
-	// for hashing, one per render time, one for the batch and one for the
-	// refresh.
+	// for hashing, one per render time and one for polling, one for the
+	// batch and one for the refresh.
 	summary, _, _ := strings.Cut(report, "## Machine")
 	results := regexp.MustCompile(`(?m)\| (met|\*\*not met\*\*) \|$`).FindAllString(summary, -1)
-	if want := 2 + 1 + len(cfg.waitRenderTimes) + 1 + 1; len(results) != want {
+	if want := 2 + 1 + len(cfg.waitRenderTimes) + 1 + 1 + 1; len(results) != want {
 		t.Errorf("the summary has %d target results, want %d:\n%s", len(results), want, summary)
 	}
 }
