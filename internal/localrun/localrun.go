@@ -48,6 +48,9 @@ type Options struct {
 	Output io.Writer
 	// KeepDir leaves the working directory in place on Close.
 	KeepDir bool
+	// WrapHandler, when set, wraps the emulator's handler before it is
+	// served, for example to count requests.
+	WrapHandler func(http.Handler) http.Handler
 }
 
 // Session is a working directory with its own emulator and CLI
@@ -114,7 +117,11 @@ func (s *Session) start(opts Options, providerDir string) error {
 	if err != nil {
 		return err
 	}
-	s.server = &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = emu
+	if opts.WrapHandler != nil {
+		handler = opts.WrapHandler(emu)
+	}
+	s.server = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.server.Serve(listener) }()
 	s.Endpoint = "http://" + listener.Addr().String()
 
