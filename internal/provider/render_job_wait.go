@@ -14,13 +14,17 @@ import (
 	"github.com/partio/terraform-provider-partio/internal/partio"
 )
 
-// Polling schedule for a job's status. The first check comes soon because
-// short jobs are common; the delay then grows so that long renders cost few
-// requests, and the cap bounds how late a finished job is noticed.
+// Polling schedule for a job's status. The status is read right after
+// submitting, then after pauses of a tenth of the time waited so far, so a
+// finished job is noticed within 10% of its render time while a long render
+// costs few requests: the pauses grow by about 1.1 each time, which is a
+// capped exponential backoff. The pauses are never shorter than a second,
+// so no job is polled more than once a second, and never longer than the
+// cap, which bounds how late a job of several hours is noticed.
 const (
-	pollFirstDelay   = 500 * time.Millisecond
-	pollGrowth       = 1.5
-	pollMaxDelay     = 5 * time.Second
+	pollMinDelay     = time.Second
+	pollFraction     = 0.1
+	pollMaxDelay     = 2 * time.Minute
 	pollJitter       = 0.1
 	progressInterval = 30 * time.Second
 )
@@ -31,12 +35,13 @@ var errJobFailed = errors.New("job ended without a video")
 // jobWaiter polls a job's status until the job is done or has failed.
 type jobWaiter struct {
 	client *partio.Client
-	// firstDelay, growth and maxDelay set the capped exponential backoff
-	// between status reads.
-	firstDelay time.Duration
-	growth     float64
-	maxDelay   time.Duration
-	// jitter is the fraction by which each pause varies at random.
+	// The pause after a status read is fraction of the time waited so far,
+	// at least minDelay and at most maxDelay.
+	minDelay time.Duration
+	fraction float64
+	maxDelay time.Duration
+	// jitter is the fraction by which a pause longer than minDelay is
+	// shortened at random, so that jobs submitted together drift apart.
 	jitter float64
 	// sleep pauses for the given delay, or until ctx ends.
 	sleep func(ctx context.Context, delay time.Duration) error
@@ -45,13 +50,13 @@ type jobWaiter struct {
 
 func newJobWaiter(client *partio.Client) *jobWaiter {
 	return &jobWaiter{
-		client:     client,
-		firstDelay: pollFirstDelay,
-		growth:     pollGrowth,
-		maxDelay:   pollMaxDelay,
-		jitter:     pollJitter,
-		sleep:      sleepContext,
-		now:        time.Now,
+		client:   client,
+		minDelay: pollMinDelay,
+		fraction: pollFraction,
+		maxDelay: pollMaxDelay,
+		jitter:   pollJitter,
+		sleep:    sleepContext,
+		now:      time.Now,
 	}
 }
 
@@ -64,7 +69,6 @@ func newJobWaiter(client *partio.Client) *jobWaiter {
 func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 	started := w.now()
 	lastProgress := started
-	delay := w.firstDelay
 	var last *partio.Job
 
 	for attempt := 1; ; attempt++ {
@@ -86,11 +90,11 @@ func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 			if partio.IsFailure(job.Status) {
 				return job, fmt.Errorf("job %s has status %q: %w", id, job.Status, errJobFailed)
 			}
-			pause = jittered(delay, w.jitter)
+			pause = w.nextPause(w.now().Sub(started))
 		case ctx.Err() != nil:
 			return last, ctx.Err()
 		case isTransientError(err):
-			pause = retryDelay(err, jittered(delay, w.jitter))
+			pause = retryDelay(err, w.nextPause(w.now().Sub(started)))
 			tflog.Warn(ctx, "reading render job status failed; trying again", map[string]any{
 				"job_id": id, "attempt": attempt, "elapsed": elapsed, "error": err.Error(),
 				"retry_in": pause.Round(time.Millisecond).String(),
@@ -113,8 +117,15 @@ func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 		if err := w.sleep(ctx, pause); err != nil {
 			return last, err
 		}
-		delay = min(time.Duration(float64(delay)*w.growth), w.maxDelay)
 	}
+}
+
+// nextPause returns the pause before the next status read, after elapsed
+// time of waiting. The jitter only shortens a pause, so a finished job is
+// still noticed within the fraction of its render time.
+func (w *jobWaiter) nextPause(elapsed time.Duration) time.Duration {
+	pause := time.Duration(float64(elapsed) * w.fraction * (1 - w.jitter*rand.Float64()))
+	return min(max(pause, w.minDelay), w.maxDelay)
 }
 
 // isTransientError reports whether a failed status read is worth trying
@@ -145,14 +156,6 @@ func retryDelay(err error, backoff time.Duration) time.Duration {
 		return apiErr.RetryAfter
 	}
 	return backoff
-}
-
-// jittered spreads a delay at random by up to the fraction jitter in
-// either direction, so that many jobs submitted together do not poll in
-// step.
-func jittered(delay time.Duration, jitter float64) time.Duration {
-	factor := 1 + jitter*(2*rand.Float64()-1)
-	return time.Duration(float64(delay) * factor)
 }
 
 // sleepContext pauses for delay, returning ctx.Err() early when ctx ends.

@@ -101,12 +101,6 @@ func (w *waitTest) recordedPauses() []time.Duration {
 	return append([]time.Duration(nil), w.pauses...)
 }
 
-// near reports whether got is within the jitter of want.
-func near(got, want time.Duration) bool {
-	spread := time.Duration(float64(want) * pollJitter)
-	return got >= want-spread && got <= want+spread
-}
-
 func TestJobWaiterReturnsDoneJob(t *testing.T) {
 	w := newWaitTest(t, 0)
 	id := w.submit(t)
@@ -126,15 +120,15 @@ func TestJobWaiterReturnsDoneJob(t *testing.T) {
 func TestJobWaiterBacksOffUntilDone(t *testing.T) {
 	w := newWaitTest(t, time.Hour)
 	id := w.submit(t)
-	w.waiter.firstDelay = time.Second
-	w.waiter.growth = 2
+	w.waiter.jitter = 0
 	w.waiter.maxDelay = 3 * time.Second
 	// An unknown status word is treated as pending.
 	if err := w.emulator.SetJobStatus(id, "rendering"); err != nil {
 		t.Fatal(err)
 	}
+	const pausesUntilDone = 25
 	w.onPause = func(n int) {
-		if n == 5 {
+		if n == pausesUntilDone {
 			_ = w.emulator.SetJobStatus(id, partio.StatusDone)
 		}
 	}
@@ -146,14 +140,44 @@ func TestJobWaiterBacksOffUntilDone(t *testing.T) {
 	if job.Status != partio.StatusDone {
 		t.Errorf("status = %q, want done", job.Status)
 	}
-	want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second, 3 * time.Second}
+
+	// A second at first, then a tenth of the time waited, up to the cap.
+	var want []time.Duration
+	var elapsed time.Duration
+	for range pausesUntilDone {
+		pause := min(max(elapsed/10, time.Second), 3*time.Second)
+		want = append(want, pause)
+		elapsed += pause
+	}
 	got := w.recordedPauses()
 	if len(got) != len(want) {
-		t.Fatalf("pauses = %v, want %d pauses near %v", got, len(want), want)
+		t.Fatalf("pauses = %v, want %v", got, want)
 	}
 	for i := range want {
-		if !near(got[i], want[i]) {
-			t.Errorf("pause %d = %s, want %s within %.0f%%", i+1, got[i], want[i], pollJitter*100)
+		if got[i] != want[i] {
+			t.Errorf("pause %d = %s, want %s", i+1, got[i], want[i])
+		}
+	}
+	if got[11] <= time.Second || got[len(got)-1] != 3*time.Second {
+		t.Errorf("pauses = %v, want growth after ten seconds and the 3s cap at the end", got)
+	}
+}
+
+func TestJobWaiterJitterKeepsBounds(t *testing.T) {
+	w := newWaitTest(t, 0)
+	for _, elapsed := range []time.Duration{0, 5 * time.Second, 20 * time.Second, time.Minute, 10 * time.Minute, 5 * time.Hour} {
+		limit := min(max(elapsed/10, pollMinDelay), pollMaxDelay)
+		for range 200 {
+			pause := w.waiter.nextPause(elapsed)
+			if pause < pollMinDelay {
+				t.Fatalf("pause after %s = %s, want at least %s: no job is polled more than once a second", elapsed, pause, pollMinDelay)
+			}
+			if pause > limit {
+				t.Fatalf("pause after %s = %s, want at most %s", elapsed, pause, limit)
+			}
+			if elapsed/10 > 2*pollMinDelay && elapsed/10 < pollMaxDelay && pause < time.Duration(float64(elapsed/10)*(1-pollJitter)) {
+				t.Fatalf("pause after %s = %s, shortened by more than the jitter", elapsed, pause)
+			}
 		}
 	}
 }
@@ -288,7 +312,8 @@ func TestJobWaiterStopsWhenCanceled(t *testing.T) {
 	w := newWaitTest(t, time.Hour)
 	id := w.submit(t)
 	// Real pauses of an hour, ended by the cancellation.
-	w.waiter.firstDelay = time.Hour
+	w.waiter.minDelay = time.Hour
+	w.waiter.maxDelay = time.Hour
 	w.waiter.sleep = sleepContext
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -341,7 +366,7 @@ func TestJobWaiterDeadlineKeepsLastJob(t *testing.T) {
 func TestJobWaiterLogsProgress(t *testing.T) {
 	w := newWaitTest(t, time.Hour)
 	id := w.submit(t)
-	w.waiter.firstDelay = 10 * time.Second
+	w.waiter.minDelay = 10 * time.Second
 	w.waiter.maxDelay = 10 * time.Second
 	w.waiter.jitter = 0
 	statuses := map[int]string{3: "rendering", 8: partio.StatusDone}
