@@ -70,6 +70,10 @@ func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 	started := w.now()
 	lastProgress := started
 	var last *partio.Job
+	// failedReads counts the status reads in a row that failed, and
+	// lastReadErr is the last of them, for the error when the wait ends.
+	failedReads := 0
+	var lastReadErr error
 
 	for attempt := 1; ; attempt++ {
 		job, err := w.client.GetJob(ctx, id)
@@ -78,6 +82,7 @@ func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 
 		switch {
 		case err == nil:
+			failedReads, lastReadErr = 0, nil
 			if last == nil || job.Status != last.Status {
 				tflog.Info(ctx, "render job status", map[string]any{
 					"job_id": id, "status": job.Status, "attempt": attempt, "elapsed": elapsed,
@@ -92,8 +97,9 @@ func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 			}
 			pause = w.nextPause(w.now().Sub(started))
 		case ctx.Err() != nil:
-			return last, ctx.Err()
+			return last, interruptedWait(ctx.Err(), failedReads, lastReadErr)
 		case isTransientError(err):
+			failedReads, lastReadErr = failedReads+1, err
 			pause = retryDelay(err, w.nextPause(w.now().Sub(started)))
 			tflog.Warn(ctx, "reading render job status failed; trying again", map[string]any{
 				"job_id": id, "attempt": attempt, "elapsed": elapsed, "error": err.Error(),
@@ -115,9 +121,43 @@ func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 		}
 
 		if err := w.sleep(ctx, pause); err != nil {
-			return last, err
+			return last, interruptedWait(err, failedReads, lastReadErr)
 		}
 	}
+}
+
+// waitInterruptedError is a wait that ended with its context while the
+// last status reads failed, so that the error can say why no status came.
+type waitInterruptedError struct {
+	cause       error
+	failedReads int
+	lastReadErr error
+}
+
+func (e *waitInterruptedError) Error() string {
+	return fmt.Sprintf("%v; the last %d status reads failed, the last one with: %v", e.cause, e.failedReads, e.lastReadErr)
+}
+
+func (e *waitInterruptedError) Unwrap() error { return e.cause }
+
+// interruptedWait returns the context's error, with the failed status reads
+// attached when the last reads failed.
+func interruptedWait(cause error, failedReads int, lastReadErr error) error {
+	if failedReads == 0 {
+		return cause
+	}
+	return &waitInterruptedError{cause: cause, failedReads: failedReads, lastReadErr: lastReadErr}
+}
+
+// failedReadsNote explains, for an error message, that the last status
+// reads of a wait failed, or returns "" when they did not.
+func failedReadsNote(err error) string {
+	var interrupted *waitInterruptedError
+	if !errors.As(err, &interrupted) {
+		return ""
+	}
+	return fmt.Sprintf("\n\nThe last %d status reads failed, so part.io may be out of reach; the last error was: %v. "+
+		"Check the provider's endpoint and the network.", interrupted.failedReads, interrupted.lastReadErr)
 }
 
 // nextPause returns the pause before the next status read, after elapsed
@@ -213,17 +253,18 @@ func addWaitError(diags *diag.Diagnostics, phase waitPhase, id string, job *part
 			fmt.Sprintf("part.io reported status %q for job %s. %s\n\nFix the job's graph or params if the "+
 				"reason points there, then run `terraform apply` again. %s", job.Status, id, reason, retry))
 	case errors.Is(err, context.DeadlineExceeded):
-		status := "unknown"
+		status := "no status was read"
 		if job != nil {
-			status = job.Status
+			status = fmt.Sprintf("its last status was %q", job.Status)
 		}
 		diags.AddError("Timed out waiting for render job",
-			fmt.Sprintf("Job %s was not done within the %s timeout of %s; its last status was %q. %s\n\n"+
-				"To wait longer in one apply, raise `timeouts.%s`.", id, phase, timeout, status, resume, phase))
+			fmt.Sprintf("Job %s was not done within the %s timeout of %s; %s. %s\n\n"+
+				"To wait longer in one apply, raise `timeouts.%s`.%s", id, phase, timeout, status, resume, phase,
+				failedReadsNote(err)))
 	case errors.Is(err, context.Canceled):
 		diags.AddError("Stopped waiting for render job",
-			fmt.Sprintf("The wait for job %s was interrupted before the job was done. part.io keeps rendering it. %s",
-				id, resume))
+			fmt.Sprintf("The wait for job %s was interrupted before the job was done. part.io keeps rendering it. %s%s",
+				id, resume, failedReadsNote(err)))
 	case errors.Is(err, partio.ErrNotFound):
 		diags.AddError("Render job not found",
 			fmt.Sprintf("part.io no longer knows job %s, so its video cannot be waited for. The next "+

@@ -262,6 +262,12 @@ func TestJobWaiterRetriesWithoutAnswer(t *testing.T) {
 	if got := len(w.recordedPauses()); got != 3 {
 		t.Errorf("%d pauses, want 3: one after each refused connection", got)
 	}
+	note := failedReadsNote(err)
+	for _, want := range []string{"last 3 status reads failed", "connection refused", "endpoint"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("failed-reads note %q does not contain %q", note, want)
+		}
+	}
 }
 
 func TestJobWaiterStopsOnPermanentError(t *testing.T) {
@@ -474,6 +480,12 @@ func TestAddWaitErrorMessages(t *testing.T) {
 			waitAfterUpdate, &partio.Job{ID: "DPcM0BJV", Status: "rejected"}, errJobFailed,
 			"Render job failed",
 			[]string{`status "rejected"`, "gave no reason", "replaces it with a new job"},
+		},
+		"create timeout without a status": {
+			waitAfterCreate, nil,
+			&waitInterruptedError{cause: context.DeadlineExceeded, failedReads: 4, lastReadErr: errors.New("connection refused")},
+			"Timed out waiting for render job",
+			[]string{"DPcM0BJV", "no status was read", "last 4 status reads failed", "connection refused", "endpoint"},
 		},
 		"create timeout": {
 			waitAfterCreate, queued, context.DeadlineExceeded,
