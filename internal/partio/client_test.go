@@ -446,3 +446,35 @@ func TestNewClientRejectsBadConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestRequestUploadURLRejectsPlainHTTPElsewhere(t *testing.T) {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"url":"http://uploads.example.com/intro.mp4?signature=secret123"}`)
+	}))
+	t.Cleanup(server.Close)
+	client := newTestClient(t, server.URL, testToken)
+
+	_, err := client.RequestUploadURL(context.Background(), "intro.mp4", "video/mp4")
+	if err == nil {
+		t.Fatal("RequestUploadURL accepted an http upload URL on a host that is not loopback")
+	}
+	if !strings.Contains(err.Error(), "only https upload URLs are accepted") {
+		t.Errorf("error %q does not say that https is required", err)
+	}
+	if strings.Contains(err.Error(), "secret123") {
+		t.Errorf("error %q contains the signature", err)
+	}
+}
+
+func TestIsLoopbackHost(t *testing.T) {
+	cases := map[string]bool{
+		"localhost": true, "LOCALHOST": true, "127.0.0.1": true, "127.8.9.10": true, "::1": true,
+		"example.com": false, "10.0.0.1": false, "localhost.example.com": false, "": false,
+	}
+	for host, want := range cases {
+		if got := partio.IsLoopbackHost(host); got != want {
+			t.Errorf("IsLoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

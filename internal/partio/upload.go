@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -38,7 +40,23 @@ func (c *Client) RequestUploadURL(ctx context.Context, filename, contentType str
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", fmt.Errorf("requesting upload URL for %q: the API returned an unusable URL %q", filename, RedactURL(answer.URL))
 	}
+	// The signature would cross the network in clear text over http, so
+	// http is accepted only on a loopback host, as for the endpoint.
+	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
+		return "", fmt.Errorf("requesting upload URL for %q: the API returned %q, which uses http on a host that "+
+			"is not loopback; only https upload URLs are accepted there", filename, RedactURL(answer.URL))
+	}
 	return answer.URL, nil
+}
+
+// IsLoopbackHost reports whether a URL's host name is localhost or a
+// loopback IP address (127.0.0.0/8 or ::1).
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // UploadResult describes the bytes that an upload sent.

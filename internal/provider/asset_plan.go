@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -116,6 +117,8 @@ func checkFilename(name string) string {
 		return "it must not be empty"
 	case strings.ContainsAny(name, `/\`):
 		return "it must be a plain file name without `/` or `\\`; the directory part of `source` is not uploaded"
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "it must not contain control characters such as a line break or a tab"
 	case name == "." || name == "..":
 		return "it must name a file"
 	}
@@ -149,6 +152,15 @@ func (r *assetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if !ok {
 		// ValidateConfig has reported the missing source.
 		return
+	}
+
+	// A directory gets its own error before its base name is checked.
+	if content.isSource() && !content.value.IsUnknown() {
+		if info, err := os.Stat(content.value.ValueString()); err == nil && info.IsDir() {
+			resp.Diagnostics.AddAttributeError(path.Root("source"), "Invalid source",
+				directorySourceProblem(content.value.ValueString()))
+			return
+		}
 	}
 
 	// The default file name is the base name of source.

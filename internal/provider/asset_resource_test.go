@@ -691,8 +691,9 @@ func TestAccAssetBadInput(t *testing.T) {
 		config string
 		want   string
 	}{
-		"missing file": {assetConfig(filepath.Join(dir, "nope.mp4"), ""), `Invalid source.*nope.mp4.*does not exist`},
-		"directory":    {assetConfig(dir, ""), `Invalid source.*is a directory`},
+		"missing file":     {assetConfig(filepath.Join(dir, "nope.mp4"), ""), `Invalid source.*nope.mp4.*does not exist`},
+		"directory":        {assetConfig(dir, ""), `Invalid source.*is a directory`},
+		"module directory": {assetConfig(".", ""), `(?s)Invalid source.*"\." is a directory`},
 		"empty file": {assetConfig(empty, ""),
 			`Invalid source.*blank.mp4.*is empty \(0 bytes\).*Empty assets are not allowed`},
 		"empty source": {assetConfig("", ""), `Invalid source.*empty`},
@@ -700,6 +701,8 @@ func TestAccAssetBadInput(t *testing.T) {
 			`Invalid filename.*"media/logo.png".*plain file name`},
 		"backslash in filename": {assetConfig(file, `filename = "media\\logo.png"`),
 			`Invalid filename.*plain file name`},
+		"line break in filename": {assetConfig(file, `filename = "logo\nfinal.png"`),
+			`Invalid filename.*control characters`},
 		"bad content type": {assetConfig(file, `content_type = "png"`),
 			`Invalid content_type.*"png".*not a MIME type`},
 		"source and content": {assetConfig(file, `content = "text"`),

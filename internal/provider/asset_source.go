@@ -88,7 +88,7 @@ func digestSourceFile(source string) (assetDigest, string) {
 	case err != nil:
 		return assetDigest{}, fmt.Sprintf("The file %q cannot be read: %v.", source, pathErrorCause(err))
 	case info.IsDir():
-		return assetDigest{}, fmt.Sprintf("%q is a directory. Set `source` to a file; upload each file with its own resource.", source)
+		return assetDigest{}, directorySourceProblem(source)
 	case !info.Mode().IsRegular():
 		return assetDigest{}, fmt.Sprintf("%q is not a regular file (its mode is %s). Set `source` to a file.", source, info.Mode().Type())
 	}
@@ -197,4 +197,9 @@ func (c assetContent) body() (partio.UploadBody, error) {
 		}
 		return partio.BytesBody(data), nil
 	}
+}
+
+// directorySourceProblem explains that source is a directory.
+func directorySourceProblem(source string) string {
+	return fmt.Sprintf("%q is a directory. Set `source` to a file; upload each file with its own resource.", source)
 }

@@ -3,8 +3,8 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -157,7 +157,7 @@ func (p *partioProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddAttributeError(path.Root("endpoint"), "Invalid part.io API endpoint",
 			fmt.Sprintf("The endpoint %q cannot be used: %s. Set `endpoint` in the provider block or the %s "+
 				"environment variable to an https address such as %s, or to an http address on a loopback host "+
-				"for a local emulator.", endpoint, err, envEndpoint, partio.DefaultEndpoint))
+				"for a local emulator.", partio.RedactURL(endpoint), err, envEndpoint, partio.DefaultEndpoint))
 		return
 	}
 
@@ -194,6 +194,11 @@ func (p *partioProvider) Configure(ctx context.Context, req provider.ConfigureRe
 func checkEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
+		// The parse error repeats the whole URL, which may hold a password.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
 		return fmt.Errorf("it is not a valid URL: %w", err)
 	}
 	if u.Host == "" {
@@ -206,21 +211,13 @@ func checkEndpoint(endpoint string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopbackHost(u.Hostname()) {
+		if partio.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("http is only accepted on a loopback host, because the token would be sent unencrypted")
 	default:
 		return fmt.Errorf("the scheme must be https")
 	}
-}
-
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (p *partioProvider) Resources(_ context.Context) []func() resource.Resource {

@@ -32,6 +32,7 @@ func TestCheckEndpoint(t *testing.T) {
 		"missing host":           {"https://", "no host"},
 		"query":                  {"https://api.part.io/?token=x", "must not carry a query"},
 		"credentials":            {"https://user:secret@api.part.io", "credentials"},
+		"unparsable credentials": {"https://user:secret@api.part.io:port", "not a valid URL"},
 		"not a URL":              {"https://api.part.io:port", "not a valid URL"},
 	}
 	for name, tc := range cases {
@@ -48,6 +49,9 @@ func TestCheckEndpoint(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.wantError) {
 				t.Errorf("checkEndpoint(%q) = %q, want it to contain %q", tc.endpoint, err, tc.wantError)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("checkEndpoint(%q) = %q, which repeats the password", tc.endpoint, err)
 			}
 		})
 	}

@@ -52,8 +52,11 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 		MarkdownDescription: "Submits a render job to part.io and waits until the video is rendered. " +
 			"The job's graph of nodes and its output are fixed once submitted, so any change to them " +
 			"submits a new job, which part.io bills again (per rendered second, at least 30 seconds).\n\n" +
-			"The graph is checked while planning, so a broken graph is never submitted. The job id is saved " +
-			"in the state as soon as part.io returns it. When the wait fails (the create timeout passes, " +
+			"The graph is checked while planning, so a broken graph is never submitted. The job id is " +
+			"returned to Terraform with the result of the apply, also a failed one, so it reaches the state " +
+			"unless Terraform itself is killed (for example with SIGKILL) while it waits; then the only record " +
+			"of the id is the `submitted render job` line that `TF_LOG=INFO` shows, and `terraform import` " +
+			"brings the job back. When the wait fails (the create timeout passes, " +
 			"the job fails or goes over the monthly limit, the run is interrupted, or part.io cannot be " +
 			"reached), the apply fails but the resource stays in the state with its id and last status, " +
 			"marked as tainted. Then `terraform untaint` on the resource followed by `terraform apply` waits " +
@@ -178,7 +181,53 @@ func (r *renderJobResource) ValidateConfig(ctx context.Context, req resource.Val
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(validateJobDefinition(config.Nodes, config.Output)...)
+	resp.Diagnostics.Append(withNodePosition(validateJobDefinition(config.Nodes, config.Output))...)
+	resp.Diagnostics.Append(validateTimeouts(config.Timeouts)...)
+}
+
+// validateTimeouts rejects a timeout of zero or less, which would submit a
+// billed job and then give up waiting for it at once.
+func validateTimeouts(value timeouts.Value) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if value.IsNull() || value.IsUnknown() {
+		return diags
+	}
+	for _, name := range []string{"create", "update"} {
+		setting, ok := value.Attributes()[name].(types.String)
+		if !ok || setting.IsNull() || setting.IsUnknown() {
+			continue
+		}
+		duration, err := time.ParseDuration(setting.ValueString())
+		if err == nil && duration <= 0 {
+			diags.AddAttributeError(path.Root("timeouts").AtName(name), "Invalid timeout",
+				fmt.Sprintf("`timeouts.%s` is %q, but it must be longer than zero, or the apply would give up "+
+					"waiting for the job right after submitting it. Use a duration such as \"30m\", or leave it "+
+					"out for the default of %s.", name, setting.ValueString(), defaultWaitTimeout))
+		}
+	}
+	return diags
+}
+
+// withNodePosition starts the detail of each diagnostic about a nested
+// attribute with that attribute's path, such as nodes[1].inputs["A"].
+// Terraform shows such diagnostics at the resource block, so in a graph of
+// many nodes the text is the only pointer to the node.
+func withNodePosition(diags diag.Diagnostics) diag.Diagnostics {
+	result := make(diag.Diagnostics, 0, len(diags))
+	for _, d := range diags {
+		withPath, ok := d.(diag.DiagnosticWithPath)
+		if !ok || len(withPath.Path().Steps()) < 2 {
+			result = append(result, d)
+			continue
+		}
+		detail := fmt.Sprintf("At %s: %s", withPath.Path(), d.Detail())
+		if d.Severity() == diag.SeverityWarning {
+			result.AddAttributeWarning(withPath.Path(), d.Summary(), detail)
+		} else {
+			result.AddAttributeError(withPath.Path(), d.Summary(), detail)
+		}
+	}
+	return result
 }
 
 func (r *renderJobResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -194,7 +243,7 @@ func (r *renderJobResource) Create(ctx context.Context, req resource.CreateReque
 
 	// Check the definition again, because values that were unknown at plan
 	// time are known now, and part.io bills every job it accepts.
-	resp.Diagnostics.Append(validateJobDefinition(plan.Nodes, plan.Output)...)
+	resp.Diagnostics.Append(withNodePosition(validateJobDefinition(plan.Nodes, plan.Output))...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -271,7 +320,7 @@ func (r *renderJobResource) Read(ctx context.Context, req resource.ReadRequest, 
 	job, err := r.client.GetJob(ctx, id)
 	if errors.Is(err, partio.ErrNotFound) {
 		resp.Diagnostics.AddWarning("Render job not found",
-			fmt.Sprintf("part.io no longer knows job %s, so it was removed from the state. "+
+			fmt.Sprintf("part.io no longer knows job %s, so it is removed from the state. "+
 				"The next apply submits a new job.", id))
 		resp.State.RemoveResource(ctx)
 		return

@@ -213,9 +213,9 @@ func TestAccRenderJobRejectsInvalidConfig(t *testing.T) {
 		"missing id": {`[{ type = "Maps", inputs = {}, params = {} }]`, `{ node = "a", fps = 25, width = 640, height = 360, duration = "00:00:05" }`,
 			wrapped("Invalid node", "nodes[0] has no `id`.")},
 		"empty id": {`[{ id = "", type = "Maps", inputs = {}, params = {} }]`, `{ node = "a", fps = 25, width = 640, height = 360, duration = "00:00:05" }`,
-			wrapped("Invalid node id", "`id` must be a non-empty string.")},
+			wrapped("Invalid node id", "At nodes[0].id: `id` must be a non-empty string.")},
 		"numeric type": {`[{ id = "b", type = 3, inputs = {}, params = {} }]`, "",
-			wrapped("Invalid node type", "`type` must be a string, got a number.")},
+			wrapped("Invalid node type", "At nodes[0].type: `type` must be a string, got a number.")},
 		"duplicate id": {`[
     { id = "b", type = "Maps", inputs = {}, params = {} },
     { id = "b", type = "Maps", inputs = {}, params = {} },
@@ -281,6 +281,25 @@ resource "partio_render_job" "bad" {
 	}
 	if got := api.emulator.Submissions(); got != 0 {
 		t.Errorf("emulator saw %d submissions for invalid jobs, want 0", got)
+	}
+}
+
+func TestAccRenderJobRejectsNonPositiveTimeout(t *testing.T) {
+	api := startTestAPI(t, 0)
+	for _, timeout := range []string{"0s", "-5m"} {
+		t.Run(timeout, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: api.providerConfig() + strings.Replace(mapsJobConfig(""), "  output = {",
+						fmt.Sprintf("  timeouts = { update = %q }\n  output = {", timeout), 1),
+					ExpectError: wrapped("Invalid timeout", fmt.Sprintf("`timeouts.update` is %q, but it must be longer than zero", timeout)),
+				}},
+			})
+		})
+	}
+	if got := api.emulator.Submissions(); got != 0 {
+		t.Errorf("emulator saw %d submissions, want 0", got)
 	}
 }
 
