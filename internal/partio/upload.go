@@ -17,7 +17,7 @@ import (
 	"sync"
 )
 
-// RequestUploadURL asks the API for a signed URL that accepts one upload of
+// RequestUploadURL requests from the API a signed URL that accepts one upload of
 // a file with this name and content type.
 func (c *Client) RequestUploadURL(ctx context.Context, filename, contentType string) (string, error) {
 	if filename == "" {

@@ -15,12 +15,12 @@ import (
 )
 
 // Polling schedule for a job's status. The status is read right after
-// submitting, then after pauses of a tenth of the time waited so far, so a
-// finished job is noticed within 10% of its render time while a long render
-// costs few requests: the pauses grow by about 1.1 each time, which is a
-// capped exponential backoff. The pauses are never shorter than a second,
-// so no job is polled more than once a second, and never longer than the
-// cap, which bounds how late a job of several hours is noticed.
+// submitting, then after pauses of a tenth of the time waited so far. So a
+// finished job is noticed within 10% of its render time, and a long render
+// costs few requests. Each pause is about 1.1 times the one before, which
+// is a capped exponential backoff. No pause is shorter than a second, so no
+// job is polled more than once a second, and the cap bounds how late a job
+// of several hours is noticed.
 const (
 	pollMinDelay     = time.Second
 	pollFraction     = 0.1
@@ -127,7 +127,7 @@ func (w *jobWaiter) wait(ctx context.Context, id string) (*partio.Job, error) {
 }
 
 // waitInterruptedError is a wait that ended with its context while the
-// last status reads failed, so that the error can say why no status came.
+// last status reads failed. It keeps the last read error for the message.
 type waitInterruptedError struct {
 	cause       error
 	failedReads int
