@@ -78,9 +78,10 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 					"name to the id of the node that feeds it; `{}` for a source node) and `params` (an object of " +
 					"element settings; `{}` for none). All four keys are required, which keeps the value identical " +
 					"to what an import rebuilds. Param values may be strings, numbers, booleans, lists or objects; " +
-					"they are sent to part.io as the same JSON values. Node types and param names are not " +
-					"restricted, except that a string param whose name ends in `duration` (such as `duration` or " +
-					"`fadeDuration`) must be a length in `HH:MM:SS` form. While planning, the provider checks that " +
+					"they are sent to part.io as the same JSON values, and `null` is sent as JSON `null`. Node " +
+					"types and param names are not restricted, except that a string param whose name ends in " +
+					"`duration` (such as `duration` or `fadeDuration`) must be a length in `HH:MM:SS` form; " +
+					"this check covers the params of each node, not values nested inside them. While planning, the provider checks that " +
 					"node ids are non-empty and unique, that every input names a node of the job, and that the " +
 					"inputs form no cycle. Changing the graph submits a new job.",
 				Required:      true,
