@@ -15,7 +15,7 @@ import (
 const defaultFaultSeed = 1
 
 // Fault is a scripted misbehaviour for tests: the requests it matches are
-// delayed, answered with an error, or cut off, instead of or after being
+// delayed, given an error response, or cut off, instead of or after being
 // processed normally. Faults are set with Go calls only; the emulator's HTTP
 // routes never offer them.
 type Fault struct {
@@ -34,11 +34,12 @@ type Fault struct {
 	// Delay holds the request back before anything else happens.
 	Delay time.Duration
 	// ResetBeforeProcessing closes the connection without processing the
-	// request or answering it.
+	// request or responding to it.
 	ResetBeforeProcessing bool
-	// Status, when not zero, answers with this status instead of processing
-	// the request, with RetryAfter as the Retry-After header when set, and
-	// Body (of type ContentType, default application/json) when set.
+	// Status, when not zero, is sent as the response status instead of
+	// processing the request, with RetryAfter as the Retry-After header
+	// when set, and Body (of type ContentType, default application/json)
+	// when set.
 	Status      int
 	RetryAfter  string
 	Body        string

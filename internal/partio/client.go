@@ -18,7 +18,7 @@ import (
 // DefaultEndpoint is the address of the part.io API.
 const DefaultEndpoint = "https://api.part.io"
 
-// maxResponseBytes caps how much of an API response is read. Status answers
+// maxResponseBytes caps how much of an API response is read. Status responses
 // carry a job description, which stays far below this.
 const maxResponseBytes = 10 << 20
 
@@ -37,7 +37,7 @@ type Config struct {
 	// DefaultRetryPolicy.
 	Retry *RetryPolicy
 	// RequestTimeout bounds each attempt of a request, from its start
-	// until its answer has been read. For the upload of a file it counts
+	// until its response has been read. For the upload of a file it counts
 	// from the moment the file has been sent. 0 means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
@@ -53,7 +53,7 @@ type Config struct {
 }
 
 // Client calls the part.io API. It is safe for concurrent use. All its
-// requests share one rate limit and one pause after a 429 answer.
+// requests share one rate limit and one pause after a 429 response.
 type Client struct {
 	endpoint       *url.URL
 	token          string
@@ -152,7 +152,7 @@ func (c *Client) apiURL(path string, query url.Values) string {
 }
 
 // doJSON sends a request to the API with the token, encoding in as the JSON
-// body when it is not nil, and decodes a successful answer into out. A GET
+// body when it is not nil, and decodes a successful response into out. A GET
 // is retried on any retryable failure; other methods only as send allows.
 func (c *Client) doJSON(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	var body io.Reader

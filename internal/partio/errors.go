@@ -13,15 +13,15 @@ import (
 )
 
 // ErrNotFound is wrapped by errors for a job that the API does not know.
-// The API answers such a request either with 404 or with an empty list, and
-// both become this error.
+// The API responds to such a request either with 404 or with an empty list,
+// and both become this error.
 var ErrNotFound = errors.New("not found")
 
 // maxExcerptRunes bounds the body excerpt kept in an APIError.
 const maxExcerptRunes = 200
 
-// APIError is an answer of the API with a status other than 2xx, or a 2xx
-// answer whose body could not be used.
+// APIError is an API response with a status other than 2xx, or a 2xx
+// response whose body could not be used.
 type APIError struct {
 	Method string
 	// URL is the request address with secrets in its query removed.
@@ -31,7 +31,7 @@ type APIError struct {
 	Message string
 	// Body is a short excerpt of the response body with secrets removed.
 	Body string
-	// Problem describes what was wrong with a 2xx answer.
+	// Problem describes what was wrong with a 2xx response.
 	Problem string
 	// RetryAfter is the wait that the answer's Retry-After header asked
 	// for, in either its seconds or its HTTP-date form; 0 when absent.
@@ -39,7 +39,7 @@ type APIError struct {
 	// SignedURL is true for an upload to a signed URL, where 401 and 403
 	// mean that the signature was rejected rather than the token.
 	SignedURL bool
-	// Help tells the user where to set the token. It is shown with a 401
+	// Help is the hint on where to set the token. It is shown with a 401
 	// or 403 response of the API.
 	Help string
 }
@@ -96,9 +96,9 @@ func (e *RequestError) Error() string {
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// newAPIError builds the error for an unusable answer to a request sent to
-// shownURL. A non-empty problem says what was wrong with an otherwise
-// successful answer.
+// newAPIError builds the error for an unusable response to a request sent
+// to shownURL. A non-empty problem describes what was wrong with an
+// otherwise successful response.
 func newAPIError(method, shownURL string, resp *http.Response, body []byte, secret, problem string) *APIError {
 	e := &APIError{
 		Method:     method,
