@@ -45,13 +45,13 @@ type Fault struct {
 	Body        string
 	ContentType string
 	// ResetAfterProcessing processes the request, so a submitted job
-	// exists, then closes the connection without answering.
+	// exists, then closes the connection without a response.
 	ResetAfterProcessing bool
-	// TruncateBody processes the request, then sends the answer's status
+	// TruncateBody processes the request, then sends the response's status
 	// and headers with the full Content-Length but only the first half of
 	// the body, and closes the connection.
 	TruncateBody bool
-	// CorruptBody processes the request, then sends the answer with every
+	// CorruptBody processes the request, then sends the response with every
 	// byte of its body garbled (XOR 0x5A), so that a JSON body no longer
 	// parses. The length stays the same.
 	CorruptBody bool
@@ -186,18 +186,18 @@ func serveWithFault(w http.ResponseWriter, r *http.Request, f *Fault, next http.
 	}
 }
 
-// writeTruncated sends the status and headers of answer with the full
+// writeTruncated sends the status and headers of response with the full
 // Content-Length, then half of its body, and closes the connection.
-func writeTruncated(w http.ResponseWriter, answer *bufferedResponse) {
+func writeTruncated(w http.ResponseWriter, response *bufferedResponse) {
 	conn, buffer, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
 	defer conn.Close()
-	body := answer.body.Bytes()
-	answer.header.Set("Content-Length", strconv.Itoa(len(body)))
-	fmt.Fprintf(buffer, "HTTP/1.1 %d %s\r\n", answer.status, http.StatusText(answer.status))
-	_ = answer.header.Write(buffer)
+	body := response.body.Bytes()
+	response.header.Set("Content-Length", strconv.Itoa(len(body)))
+	fmt.Fprintf(buffer, "HTTP/1.1 %d %s\r\n", response.status, http.StatusText(response.status))
+	_ = response.header.Write(buffer)
 	_, _ = buffer.WriteString("\r\n")
 	_, _ = buffer.Write(body[:len(body)/2])
 	_ = buffer.Flush()

@@ -236,8 +236,8 @@ func (c *Client) SubmitJob(ctx context.Context, desc JobDescription) (string, er
 }
 
 // MayHaveCreatedJob reports whether a failed submission may have created a
-// job: the request was sent but no answer came, the answer could not be
-// read, or the server failed in a way that does not say whether it
+// job: the request was sent but no response came, the response could not
+// be read, or the server failed in a way that leaves open whether it
 // processed the request.
 func MayHaveCreatedJob(err error) bool {
 	if reqErr, ok := errors.AsType[*RequestError](err); ok {

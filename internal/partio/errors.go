@@ -68,13 +68,13 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrNotFound) true for a 404 answer.
+// Is makes errors.Is(err, ErrNotFound) true for a 404 response.
 func (e *APIError) Is(target error) bool {
 	return target == ErrNotFound && e.StatusCode == http.StatusNotFound && e.Problem == ""
 }
 
-// RequestError is a request that got no answer: the connection failed, the
-// context ended, or the body could not be read.
+// RequestError is a request that got no response: the connection failed,
+// the context ended, or the body could not be read.
 type RequestError struct {
 	Method string
 	// URL is the request address with secrets in its query removed.

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// JobDescription is what a render job renders: a graph of nodes and the
-// output to take from it. It is sent to the API as the body of a submission.
+// JobDescription is the definition of a render job: a graph of nodes and
+// the output to take from it. It is the body of a submission to the API.
 type JobDescription struct {
 	Nodes  []Node `json:"nodes"`
 	Output Output `json:"output"`

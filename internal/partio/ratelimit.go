@@ -8,8 +8,8 @@ import (
 
 // requestGate is shared by every request of one Client. It spaces requests
 // to at most one per interval. It also holds every request back while the
-// API has told the client to slow down (a 429 response, or any response
-// with Retry-After), so that one such response slows all callers.
+// API requests a slowdown (a 429 response, or any response with
+// Retry-After), so that one such response slows all callers.
 type requestGate struct {
 	// interval is the minimum time between the starts of two requests; 0
 	// means no rate limit.

@@ -108,13 +108,13 @@ type attemptResult struct {
 	resp *http.Response
 	// err is a *RequestError or an *APIError when there is no 2xx response.
 	err error
-	// retryReason is why the request may be sent again, or "" when it
-	// must not be.
+	// retryReason is the reason for sending the request again, or "" when
+	// it must not be sent again.
 	retryReason string
 	// retryAfter is the wait that the response's Retry-After requested.
 	retryAfter time.Duration
-	// throttled is true for a response that tells every request to slow
-	// down: 429, or any response with Retry-After.
+	// throttled is true for a response that requests a slowdown of every
+	// request: 429, or any response with Retry-After.
 	throttled bool
 }
 

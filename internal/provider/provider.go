@@ -233,7 +233,8 @@ func (p *partioProvider) DataSources(_ context.Context) []func() datasource.Data
 	}
 }
 
-// providerData is what Configure hands to every resource and data source.
+// providerData is the value that Configure passes to every resource and
+// data source.
 type providerData struct {
 	client *partio.Client
 }

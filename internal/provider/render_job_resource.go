@@ -53,16 +53,17 @@ func (r *renderJobResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"The job's graph of nodes and its output are fixed once submitted, so any change to them " +
 			"submits a new job, which part.io bills again (per rendered second, at least 30 seconds).\n\n" +
 			"The graph is checked while planning, so a broken graph is never submitted. The job id is " +
-			"returned to Terraform with the result of the apply, also a failed one, so it reaches the state " +
-			"unless Terraform itself is killed (for example with SIGKILL) while it waits; then the only record " +
-			"of the id is the `submitted render job` line that `TF_LOG=INFO` shows, and `terraform import` " +
-			"brings the job back. When the wait fails (the create timeout passes, " +
-			"the job fails or goes over the monthly limit, the run is interrupted, or part.io cannot be " +
-			"reached), the apply fails but the resource stays in the state with its id and last status, " +
-			"marked as tainted. Then `terraform untaint` on the resource followed by `terraform apply` waits " +
-			"for the same job again without submitting a new one, while a plain `terraform apply` submits a " +
-			"new job. A job that is not `done` when a plan is made plans an in-place update that waits for " +
-			"it; a job that failed or went over the limit is replaced.\n\n" +
+			"returned to Terraform with the result of the apply, also a failed one, so it reaches the state. " +
+			"The exception is a Terraform process that is killed (for example with SIGKILL) while it waits. " +
+			"Then the only record of the id is the `submitted render job` line that `TF_LOG=INFO` shows, " +
+			"and `terraform import` brings the job back.\n\n" +
+			"A wait can fail because the create timeout passes, the job fails or goes over the monthly " +
+			"limit, the run is interrupted, or part.io cannot be reached. The apply then fails, but the " +
+			"resource stays in the state with its id and last status, marked as tainted. `terraform untaint` " +
+			"on the resource followed by `terraform apply` waits for the same job again without submitting " +
+			"a new one. A plain `terraform apply` submits a new job instead. A job that is not `done` when a " +
+			"plan is made plans an in-place update that waits for it. A job that failed or went over the " +
+			"limit is replaced.\n\n" +
 			"part.io has no call to delete or cancel a job: destroying this resource only removes it from the " +
 			"Terraform state, and part.io keeps the job and its video. An existing job can be imported by its " +
 			"id, with `terraform import` or an `import` block.",

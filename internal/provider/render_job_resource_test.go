@@ -400,7 +400,7 @@ func TestAccRenderJobSubmitRejected(t *testing.T) {
 
 func TestAccRenderJobSubmitLostAnswer(t *testing.T) {
 	api := startTestAPI(t, 0)
-	// The job is created, but the connection closes before the answer.
+	// The job is created, but the connection closes before the response.
 	api.emulator.AddFault(emulator.Fault{Method: http.MethodPost, PathPrefix: "/job", Count: 1, ResetAfterProcessing: true})
 
 	resource.Test(t, resource.TestCase{

@@ -51,7 +51,7 @@ func newWaitTest(t *testing.T, renderTime time.Duration) *waitTest {
 		server.Close()
 		_ = emu.Close()
 	})
-	// The client's own retries are off, so that the waiter sees every
+	// The client's own retries are off, so that the waiter receives every
 	// transient error that the emulator injects.
 	client, err := partio.NewClient(partio.Config{Endpoint: server.URL, Token: testToken, Retry: &partio.RetryPolicy{}})
 	if err != nil {
